@@ -1,0 +1,72 @@
+# Every target sets itself up: a fresh clone needs only Python 3.11 (and, for the
+# Node-based checks, Node.js with npm; without them those checks skip and say so).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: help contracts test lint unit sdk audit audit-pytest emulator benchmarks kill-matrix node-tools clean
+
+help:
+	@echo "make contracts   - the main job: contract suite against the embedded emulator (reports/)"
+	@echo "make test        - every test: lint, unit tests, contracts, SDK checks, audits"
+	@echo "make emulator    - serve the emulator on http://127.0.0.1:8765"
+	@echo "make audit       - run the compliance audit (reports/audit.*)"
+	@echo "make sdk         - drive the official SDKs against the emulator (reports/sdk.html)"
+	@echo "make benchmarks  - performance figures (long)"
+	@echo "make kill-matrix - run the suite against every catalogued defect (long)"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Node tools are optional: a machine without npm gets a marker saying so, and the
+# tests that need them skip with that reason.
+$(NODE_STAMP): package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else \
+		echo "npm not found: Node-based checks (spec lint, Node SDK) will be skipped"; \
+	fi
+
+node-tools: $(NODE_STAMP)
+
+contracts: $(STAMP)
+	$(PYTEST) contracts --profile=ci
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy openapi emulator contracts audits sdkcheck conftest.py
+
+unit: $(STAMP) node-tools
+	$(PYTEST) tests -n 2
+
+sdk: $(STAMP) node-tools
+	$(PYTEST) sdkcheck
+
+audit: $(STAMP)
+	$(BIN)/python -m audits --out reports
+
+audit-pytest: $(STAMP)
+	$(PYTEST) audits
+
+test: lint unit contracts sdk audit-pytest
+
+emulator: $(STAMP)
+	$(BIN)/python -m emulator --port 8765
+
+benchmarks: $(STAMP) node-tools
+	$(BIN)/python -m benchmarks
+
+kill-matrix: $(STAMP)
+	$(BIN)/python -m contracts.killmatrix
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .hypothesis
+	find reports -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,1 @@
+"""Performance measurements; run with ``python -m benchmarks [NAME ...]`` (``make benchmarks``)."""

@@ -1,0 +1,214 @@
+"""The one loader of ``openapi/number.yaml``.
+
+Every consumer (contract tests, emulator, audits, SDK checks) takes the spec
+from here, at one of two strictness levels:
+
+* ``"documented"`` — what Plivo's documentation page states (strict);
+* ``"tolerant"`` — documented plus every ``x-observed`` deviation recorded in
+  the spec with its source (the default for targets).
+
+Nothing else in the project parses the YAML.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+import yaml
+
+__all__ = [
+    "LEVELS",
+    "SCHEMA_NAMES",
+    "SPEC_PATH",
+    "Level",
+    "Observation",
+    "load_spec",
+    "observations",
+    "operation",
+    "resolve",
+    "schema_errors",
+    "schema_validator",
+]
+
+SPEC_PATH = Path(__file__).with_name("number.yaml")
+SPEC_URI = "urn:plivo-number-contracts:number.yaml"
+
+Level = Literal["documented", "tolerant"]
+LEVELS: tuple[Level, ...] = ("documented", "tolerant")
+
+SCHEMA_NAMES = ("AccountPhoneNumber", "NumberList", "ListMeta", "UpdateResult", "Error")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One recorded deviation from the documentation, as the spec states it."""
+
+    pointer: str
+    source: str
+    note: str
+    values: tuple[Any, ...] = ()
+    alternative: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        if self.values:
+            what = f"values={list(self.values)!r}"
+        elif self.alternative:
+            what = f"alternative={self.alternative!r}"
+        else:
+            what = "undocumented"
+        return f"<Observation {self.pointer} {what}>"
+
+
+@functools.cache
+def _raw() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as handle:
+        return cast(dict[str, Any], yaml.safe_load(handle))
+
+
+def _check_level(level: str) -> Level:
+    if level not in LEVELS:
+        raise ValueError(f"unknown strictness level {level!r}; use one of {', '.join(LEVELS)}")
+    return cast(Level, level)
+
+
+def _tolerate(node: Any) -> Any:
+    """Fold every ``x-observed`` alternative into the schema it annotates."""
+    if isinstance(node, list):
+        return [_tolerate(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _tolerate(value) for key, value in node.items()}
+    alternatives = []
+    for entry in node.get("x-observed") or []:
+        if "enum" in entry and "enum" in out:
+            out["enum"] = out["enum"] + [v for v in entry["enum"] if v not in out["enum"]]
+        if "schema" in entry:
+            alternatives.append(entry["schema"])
+    if alternatives:
+        documented = {k: v for k, v in out.items() if not k.startswith("description")}
+        out = {"anyOf": [documented, *alternatives]}
+        if "description" in node:
+            out["description"] = node["description"]
+    for method in ("get", "post", "put", "patch", "delete"):
+        operation = out.get(method)
+        if isinstance(operation, dict) and operation.get("x-observed-parameters"):
+            extra = [
+                {k: v for k, v in p.items() if k in ("name", "in", "description", "schema")}
+                for p in operation["x-observed-parameters"]
+            ]
+            operation["parameters"] = [*operation.get("parameters", []), *extra]
+    return out
+
+
+@functools.cache
+def _spec(level: Level) -> dict[str, Any]:
+    raw = _raw()
+    return cast(dict[str, Any], _tolerate(raw) if level == "tolerant" else raw)
+
+
+def load_spec(level: Level = "tolerant") -> dict[str, Any]:
+    """A fresh copy of the whole spec at ``level``, safe for the caller to mutate."""
+    return copy.deepcopy(_spec(_check_level(level)))
+
+
+def operation(operation_id: str, level: Level = "tolerant") -> tuple[str, str, dict[str, Any]]:
+    """``(method, path, operation)`` for an operationId, with path-level parameters merged in."""
+    spec = _spec(_check_level(level))
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
+                merged = copy.deepcopy(op)
+                merged["parameters"] = [*item.get("parameters", []), *op.get("parameters", [])]
+                return method.upper(), path, resolve(merged, level)
+    raise KeyError(f"no operation {operation_id!r} in {SPEC_PATH.name}")
+
+
+def resolve(node: Any, level: Level = "tolerant") -> Any:
+    """``node`` with every local ``$ref`` replaced by a copy of its target (the spec has no cycles)."""
+    spec = _spec(_check_level(level))
+    if isinstance(node, list):
+        return [resolve(item, level) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = spec
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return resolve(copy.deepcopy(target), level)
+    return {key: resolve(value, level) for key, value in node.items()}
+
+
+@functools.cache
+def _registry(level: Level) -> referencing.Registry[Any]:
+    resource = referencing.Resource(_spec(level), referencing.jsonschema.DRAFT202012)
+    return referencing.Registry().with_resource(SPEC_URI, resource)
+
+
+@functools.cache
+def schema_validator(name: str, level: Level = "tolerant") -> jsonschema.protocols.Validator:
+    """A JSON Schema validator for ``components.schemas[name]`` at ``level``."""
+    level = _check_level(level)
+    if name not in _spec(level)["components"]["schemas"]:
+        raise KeyError(f"no schema {name!r} in {SPEC_PATH.name}")
+    ref = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
+    return jsonschema.Draft202012Validator(
+        ref,
+        registry=_registry(level),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def schema_errors(instance: Any, name: str, level: Level = "tolerant") -> list[str]:
+    """Readable violations of ``instance`` against schema ``name``: ``"where: what"``, empty if valid."""
+    errors = sorted(schema_validator(name, level).iter_errors(instance), key=lambda e: list(e.path))
+    return [f"{_where(error.absolute_path)}: {_leaf(error).message}" for error in errors]
+
+
+def _leaf(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    # anyOf/allOf failures hide the useful message in their deepest context.
+    return jsonschema.exceptions.best_match([error, *error.context]) if error.context else error
+
+
+def _where(path: Any) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "$" + "".join(parts)
+
+
+def observations() -> list[Observation]:
+    """Every ``x-observed`` record in the spec, with a JSON pointer to where it applies."""
+    return list(_walk_observations(_raw(), ""))
+
+
+def _walk_observations(node: Any, pointer: str) -> Iterator[Observation]:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _walk_observations(item, f"{pointer}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    for entry in node.get("x-observed") or []:
+        yield Observation(
+            pointer=pointer,
+            source=entry["source"],
+            note=entry["note"],
+            values=tuple(entry.get("enum", ())),
+            alternative=entry.get("schema"),
+        )
+    for entry in node.get("x-observed-parameters") or []:
+        yield Observation(
+            pointer=f"{pointer}/parameters[{entry['name']}]",
+            source=entry["source"],
+            note=entry["note"],
+        )
+    for key, value in node.items():
+        if key not in ("x-observed", "x-observed-parameters"):
+            escaped = str(key).replace("~", "~0").replace("/", "~1")
+            yield from _walk_observations(value, f"{pointer}/{escaped}")
