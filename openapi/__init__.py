@@ -148,7 +148,7 @@ def resolve(node: Any, level: Level = "tolerant") -> Any:
 
 @functools.cache
 def _registry(level: Level) -> referencing.Registry[Any]:
-    resource = referencing.Resource(contents=_spec(level), specification=referencing.jsonschema.DRAFT202012)
+    resource = referencing.jsonschema.DRAFT202012.create_resource(_spec(level))
     return referencing.Registry().with_resource(SPEC_URI, resource)
 
 
