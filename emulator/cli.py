@@ -1,0 +1,307 @@
+"""``python -m emulator``: serve the emulator on loopback for SDK development and tests.
+
+Extensions: each module named in EXTENSIONS that can be imported may define
+``register(parser)`` to add options and ``hooks(args) -> dict`` returning keyword
+arguments for create_app (``middleware``, ``store_wrapper``). This is how the
+defect catalogue adds ``--defect`` without the core knowing any defect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from . import serve as serving
+from .app import create_app
+from .config import DEFAULT_NUMBERS, ConfigError, EmulatorConfig, Faults
+from .inventory import REFERENCE_DATE, InventoryError
+
+EXTENSIONS = ("emulator.defects",)
+
+EPILOG = """\
+examples:
+  python -m emulator                                  # demo account on http://127.0.0.1:8765
+  python -m emulator --port 0 --seed 42 --numbers 1000
+  python -m emulator --inventory my-numbers.json --auth-id MAXXXXXXXXXXXXXXXXXX --auth-token secret
+  python -m emulator --latency 0.05 --rate-limit 300 --rate-window 5
+
+Point the official Python SDK at it by setting
+  plivo.rest.client.PLIVO_API_BASE_URI = "<base URL>/v1/Account"
+before each request (the SDK resets it), and use the printed auth_id and token.
+"""
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a fraction like 0.05") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1; give a fraction like 0.05")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, e.g. 0.05") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative; give seconds >= 0")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
+    return value
+
+
+def _statuses(text: str) -> tuple[int, ...]:
+    try:
+        statuses = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of statuses like 500,503"
+        ) from None
+    if not all(500 <= status <= 599 for status in statuses):
+        raise argparse.ArgumentTypeError(f"{text}: error statuses must be 5xx, e.g. 500,503")
+    return statuses
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description=(
+            "A stateful emulator of Plivo's Account Phone Numbers API (list, get, update, unrent "
+            "under /v1/Account/{auth_id}/Number/), validated against openapi/number.yaml. "
+            "It serves a deterministic demo account; on start it prints the base URL and the "
+            "demo credentials."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    net = parser.add_argument_group("serving")
+    net.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s, loopback only)"
+    )
+    net.add_argument(
+        "--port", type=_count, default=8765, help="TCP port; 0 picks a free one (default: %(default)s)"
+    )
+    net.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn log level; 'info' logs each request (default: %(default)s)",
+    )
+    data = parser.add_argument_group("accounts and inventory")
+    data.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="seed of credentials and generated inventory; same seed, same account (default: %(default)s)",
+    )
+    data.add_argument(
+        "--numbers",
+        type=_count,
+        default=DEFAULT_NUMBERS,
+        help=(
+            "how many numbers the demo main account has, subaccounts' included (default: %(default)s); "
+            f"dates are counted from {REFERENCE_DATE.isoformat()}, so output does not depend on today"
+        ),
+    )
+    data.add_argument(
+        "--inventory",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "load the demo account's numbers from FILE instead of generating them: a JSON list of "
+            'number objects in the API\'s own shape (or a saved list page with "objects"); '
+            "sub_account values become subaccounts"
+        ),
+    )
+    data.add_argument(
+        "--auth-id",
+        metavar="ID",
+        help="the demo main account's auth_id: 'MA' + 18 letters or digits (default: derived from --seed)",
+    )
+    data.add_argument(
+        "--auth-token",
+        metavar="TOKEN",
+        help="the demo main account's auth token; needs --auth-id (default: derived from --seed)",
+    )
+    data.add_argument(
+        "--subaccounts",
+        type=_count,
+        default=3,
+        help="subaccounts of the demo account, at least 2 (default: %(default)s)",
+    )
+    data.add_argument(
+        "--level",
+        choices=["tolerant", "documented"],
+        default="tolerant",
+        help=(
+            "request validation: 'tolerant' also accepts what real SDKs send beyond the docs "
+            "(plivo-go's number_type, the Node SDK's upper-case 10DLC values); 'documented' only "
+            "the documented parameters (default: %(default)s)"
+        ),
+    )
+    faults = parser.add_argument_group("faults (for testing clients; all off by default)")
+    faults.add_argument(
+        "--latency", type=_seconds, default=0.0, metavar="SECONDS", help="delay added to every answer"
+    )
+    faults.add_argument(
+        "--jitter",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="extra random delay, uniform in [0, SECONDS)",
+    )
+    faults.add_argument(
+        "--rate-limit",
+        type=_positive,
+        metavar="N",
+        help="answer 429 once an account sent N requests within --rate-window (Plivo: 300 per 5 s)",
+    )
+    faults.add_argument(
+        "--rate-window",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="rate limit window (default: %(default)s)",
+    )
+    faults.add_argument(
+        "--error-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="fraction of requests answered with a 5xx",
+    )
+    faults.add_argument(
+        "--error-status",
+        type=_statuses,
+        default=(500, 503),
+        metavar="S[,S]",
+        help="statuses --error-rate picks from (default: 500,503)",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="fraction of requests whose connection is closed after the status line, before the body",
+    )
+    return parser
+
+
+def _extensions() -> list[ModuleType]:
+    found = []
+    for name in EXTENSIONS:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return found
+
+
+def config_from(args: argparse.Namespace) -> EmulatorConfig:
+    """An EmulatorConfig from parsed options; raises ConfigError with a readable message."""
+    faults = Faults(
+        latency=args.latency,
+        jitter=args.jitter,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+        error_rate=args.error_rate,
+        error_statuses=args.error_status,
+        drop_rate=args.drop_rate,
+    )
+    return EmulatorConfig(
+        seed=args.seed,
+        numbers=args.numbers,
+        inventory=args.inventory,
+        auth_id=args.auth_id,
+        auth_token=args.auth_token,
+        subaccounts=args.subaccounts,
+        level=args.level,
+        faults=faults,
+    )
+
+
+def banner(url: str, app: Any) -> str:
+    demo = app.state.demo
+    config = app.state.config
+    source = f"inventory {config.inventory}" if config.inventory else f"{config.numbers} numbers"
+    lines = [
+        f"Plivo Number API emulator: seed {config.seed}, {source}, level {config.level}, {config.faults!r}",
+        f"  base URL:     {url}",
+        f"  auth_id:      {demo.auth_id}",
+        f"  auth_token:   {demo.auth_token}",
+        f"  list numbers: {url}/v1/Account/{demo.auth_id}/Number/",
+    ]
+    for sub_id, token in demo.subaccounts:
+        lines.append(f"  subaccount:   {sub_id}  token {token}")
+    other_id, other_token = demo.other_account
+    lines.append(f"  other account (cannot see the demo's numbers): {other_id}  token {other_token}")
+    lines.append(f'  Python SDK:   plivo.rest.client.PLIVO_API_BASE_URI = "{url}/v1/Account"')
+    lines.append("Press Ctrl+C to stop.")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    extensions = _extensions()
+    for extension in extensions:
+        if hasattr(extension, "register"):
+            extension.register(parser)
+    args = parser.parse_args(argv)
+    hooks: dict[str, Any] = {}
+    try:
+        config = config_from(args)
+        for extension in extensions:
+            if hasattr(extension, "hooks"):
+                hooks.update(extension.hooks(args))
+        app = create_app(config, **hooks)
+    except (ConfigError, InventoryError) as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    try:
+        sock = serving.bind(args.host, args.port)
+    except OSError as exc:
+        parser.exit(
+            2,
+            f"{parser.prog}: error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+            "choose another --port (0 picks a free one)\n",
+        )
+    url = serving.base_url(sock)
+    print(banner(url, app), flush=True)
+    server = serving.server_for(serving.ServedApp(app), args.log_level)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Builds the accounts and numbers an emulator instance starts with, from its config."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from . import inventory
+from .accounts import SUBACCOUNT_NAMES, Account, DemoCredentials, Directory, make_auth_id, make_token
+from .config import EmulatorConfig
+from .store import NumberStore
+
+
+@dataclass(frozen=True)
+class World:
+    """Accounts, their numbers, and the demo credentials, for one emulator instance."""
+
+    directory: Directory
+    store: NumberStore
+    demo: DemoCredentials
+
+    def __repr__(self) -> str:
+        return f"<World {self.demo!r} {self.store!r}>"
+
+
+def build(config: EmulatorConfig) -> World:
+    """The demo account (generated or from ``config.inventory``) and a second, unrelated account.
+
+    Separate random streams per purpose keep the inventory identical when only the
+    credentials change (``--auth-id``), and vice versa.
+    """
+    ids = random.Random(f"accounts:{config.seed}")
+    main_id, main_token = make_auth_id(ids, "MA"), make_token(ids)
+    subs = [(make_auth_id(ids, "SA"), make_token(ids)) for _ in range(config.subaccounts)]
+    other_id, other_token = make_auth_id(ids, "MA"), make_token(ids)
+    if config.auth_id:
+        main_id = config.auth_id
+        if config.auth_token:
+            main_token = config.auth_token
+    main = Account(main_id, main_token)
+    other = Account(other_id, other_token)
+    directory = Directory([main, other])
+    for index, (sub_id, token) in enumerate(subs):
+        directory.add_subaccount(main_id, sub_id, SUBACCOUNT_NAMES[index % len(SUBACCOUNT_NAMES)], token)
+
+    taken: set[str] = set()
+    if config.inventory is not None:
+        numbers = inventory.load(config.inventory, main_id)
+        taken.update(owned.fields["number"] for owned in numbers)
+        # Subaccounts named in the file become subaccounts of the demo account, with
+        # tokens derived from the seed so they are reproducible too.
+        for owned in numbers:
+            named = owned.fields.get("sub_account")
+            if isinstance(named, str) and named not in main.subaccounts:
+                token = make_token(random.Random(f"subaccount:{config.seed}:{named}"))
+                directory.add_subaccount(main_id, named, f"Imported {len(main.subaccounts) + 1}", token)
+                subs.append((named, token))
+    else:
+        rng = random.Random(f"inventory:{config.seed}")
+        numbers = list(inventory.generate(main_id, config.numbers, [s for s, _ in subs], rng, taken))
+    other_rng = random.Random(f"other:{config.seed}")
+    numbers += list(inventory.generate(other_id, config.other_numbers, [], other_rng, taken))
+
+    demo = DemoCredentials(
+        auth_id=main_id,
+        auth_token=main_token,
+        subaccounts=subs,
+        other_account=(other_id, other_token),
+    )
+    return World(directory=directory, store=NumberStore(numbers), demo=demo)

@@ -1,0 +1,103 @@
+"""Faults for testing clients: latency, Plivo-like rate limiting, 5xx answers, dropped connections.
+
+Off unless configured (EmulatorConfig.faults or the CLI's fault options). Faults are
+drawn from a random stream seeded from the emulator's seed, so a run is replayable
+for a given request order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import random
+import threading
+import time
+from collections import deque
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .config import Faults
+from .errors import error_response
+
+
+class ConnectionDropped(Exception):
+    """Raised to abandon a request mid-answer; a server closes the connection on it."""
+
+
+class RateLimiter:
+    """Sliding-window limit per key: at most ``limit`` requests in any ``window`` seconds."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            times = self._seen.setdefault(key, deque())
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) >= self.limit:
+                return False
+            times.append(now)
+            return True
+
+    def __repr__(self) -> str:
+        return f"<RateLimiter {self.limit}/{self.window}s keys={len(self._seen)}>"
+
+
+def _account_key(scope: Scope) -> str:
+    # Plivo limits per account; the Basic-auth user name is the account.
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"authorization":
+            _, _, encoded = value.decode("latin-1").partition(" ")
+            try:
+                return base64.b64decode(encoded.strip()).decode("utf-8").partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                break
+    client = scope.get("client")
+    return f"anonymous:{client[0] if client else '?'}"
+
+
+class FaultMiddleware:
+    """Applies a Faults setting in front of the API."""
+
+    def __init__(self, app: ASGIApp, faults: Faults, seed: int) -> None:
+        self.app = app
+        self.faults = faults
+        self.rng = random.Random(f"faults:{seed}")
+        self.limiter = RateLimiter(faults.rate_limit, faults.rate_window) if faults.rate_limit else None
+
+    def __repr__(self) -> str:
+        return f"<FaultMiddleware {self.faults!r}>"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        faults = self.faults
+        if scope["type"] != "http" or not faults.active:
+            await self.app(scope, receive, send)
+            return
+        delay = faults.latency + (self.rng.uniform(0, faults.jitter) if faults.jitter else 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        if self.limiter is not None and not self.limiter.allow(_account_key(scope)):
+            window = f"{faults.rate_window:g}"
+            await error_response(
+                429, f"too many requests: more than {faults.rate_limit} requests in {window} seconds"
+            )(scope, receive, send)
+            return
+        if faults.drop_rate and self.rng.random() < faults.drop_rate:
+            # A server cannot close before the status line once the app runs, so announce a
+            # body and never send it: clients see the connection end mid-answer.
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+            )
+            raise ConnectionDropped("connection dropped by the emulator's drop_rate fault")
+        if faults.error_rate and self.rng.random() < faults.error_rate:
+            status = self.rng.choice(faults.error_statuses)
+            message = "internal server error" if status == 500 else "service unavailable"
+            await error_response(status, message)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

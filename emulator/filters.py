@@ -1,0 +1,128 @@
+"""List filters, compiled from the listNumbers parameters in the spec.
+
+The meaning of each filter comes from the spec wherever it states one:
+``x-filter-maps-to`` (filter vocabulary -> object values), ``x-filter-compares``
+(date comparisons), ``x-filter-semantics: all-of`` (services), and a property of
+AccountPhoneNumber with the parameter's name or ``x-documented-name``. Only the
+three documented parameters whose meaning the spec states in prose are mapped
+here by hand: ``type`` (number_type), ``number_startswith`` (prefix of number),
+and ``services`` (its items name ``<item>_enabled`` properties).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import openapi
+
+PAGING = ("limit", "offset")
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+_PROSE_PROPERTIES = {"type": "number_type"}
+
+Predicate = Callable[[Mapping[str, Any], Any], bool]
+
+
+@dataclass(frozen=True)
+class FilterRule:
+    """How one query parameter narrows the list."""
+
+    name: str
+    describe: str
+    predicate: Predicate
+
+    def __repr__(self) -> str:
+        return f"<FilterRule {self.name}: {self.describe}>"
+
+
+def _equals(prop: str, mapping: Mapping[str, Any] | None = None) -> Predicate:
+    if mapping is None:
+        return lambda fields, value: fields.get(prop) == value
+    # A value already in the object vocabulary (the Node SDK's upper case) means itself.
+    return lambda fields, value: fields.get(prop) == mapping.get(value, value)
+
+
+def _compares(prop: str, op: str) -> Predicate:
+    compare = _COMPARE[op]
+
+    def predicate(fields: Mapping[str, Any], value: Any) -> bool:
+        current = fields.get(prop)
+        # ISO dates compare correctly as strings.
+        return current is not None and compare(current, value)
+
+    return predicate
+
+
+def _all_services(fields: Mapping[str, Any], value: Any) -> bool:
+    return all(fields.get(f"{item}_enabled") is True for item in value.split(","))
+
+
+def _startswith(fields: Mapping[str, Any], value: Any) -> bool:
+    return str(fields.get("number", "")).startswith(value)
+
+
+def rules_for(level: openapi.Level) -> dict[str, FilterRule]:
+    """A FilterRule for every listNumbers query parameter except paging, at ``level``."""
+    _method, _path, op = openapi.operation("listNumbers", level)
+    props = openapi.load_spec(level)["components"]["schemas"]["AccountPhoneNumber"]["properties"]
+    by_documented_name = {
+        spec.get("x-documented-name"): name for name, spec in props.items() if spec.get("x-documented-name")
+    }
+    rules: dict[str, FilterRule] = {}
+    for param in op["parameters"]:
+        name = param["name"]
+        if param["in"] != "query" or name in PAGING:
+            continue
+        rules[name] = _rule(param, props, by_documented_name)
+    return rules
+
+
+def _rule(param: dict[str, Any], props: dict[str, Any], by_documented_name: dict[str, str]) -> FilterRule:
+    name = param["name"]
+    if "x-filter-maps-to" in param:
+        target = param["x-filter-maps-to"]
+        return FilterRule(
+            name,
+            f"{target['property']} via {target['values']}",
+            _equals(target["property"], target["values"]),
+        )
+    if "x-filter-compares" in param:
+        target = param["x-filter-compares"]
+        return FilterRule(
+            name, f"{target['property']} {target['op']}", _compares(target["property"], target["op"])
+        )
+    if param.get("x-filter-semantics") == "all-of" and name == "services":
+        return FilterRule(name, "every listed <service>_enabled is true", _all_services)
+    if name == "number_startswith":
+        return FilterRule(name, "number starts with", _startswith)
+    prop = _PROSE_PROPERTIES.get(name) or by_documented_name.get(name) or (name if name in props else None)
+    if prop is None:
+        raise LookupError(
+            f"listNumbers parameter {name!r} has no meaning the emulator can derive from the spec"
+        )
+    return FilterRule(name, f"{prop} equals", _equals(prop))
+
+
+class ListFilter:
+    """The filters of one list request, in spec order; hashable key for the store's cache."""
+
+    __slots__ = ("_checks", "key", "params")
+
+    def __init__(self, rules: Mapping[str, FilterRule], params: Mapping[str, Any]) -> None:
+        self.params = {name: params[name] for name in rules if name in params}
+        self.key = tuple(self.params.items())
+        self._checks = [(rules[name].predicate, value) for name, value in self.params.items()]
+
+    def matches(self, fields: Mapping[str, Any]) -> bool:
+        return all(predicate(fields, value) for predicate, value in self._checks)
+
+    def __repr__(self) -> str:
+        return f"<ListFilter {self.params}>"

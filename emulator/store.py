@@ -1,0 +1,156 @@
+"""The emulator's state: every rented number, who owns it, and the list order.
+
+All access goes through NumberStore, whose methods are short, synchronous and
+hold one lock, so the state stays consistent whether requests arrive on one event
+loop or on several threads (an app served by uvicorn and called in-process at the
+same time). Numbers live in a dict; each main account keeps its numbers in a
+sorted list, which is the stable list order. Filtered orders are cached per
+(caller, filter) and the cache is dropped on every write, so paging through one
+filter costs one O(n) scan.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from .accounts import Principal
+from .inventory import OwnedNumber
+
+Fields = dict[str, Any]
+
+
+class NumberFilter(Protocol):
+    """A compiled list filter: a hashable key for caching and a predicate."""
+
+    @property
+    def key(self) -> tuple[Any, ...]: ...
+
+    def matches(self, fields: Mapping[str, Any]) -> bool: ...
+
+
+class _Entry:
+    __slots__ = ("fields", "owner")
+
+    def __init__(self, owner: str, fields: Fields) -> None:
+        self.owner = owner
+        self.fields = fields
+
+
+class NumberStore:
+    """Thread-safe store of numbers, answering as a given Principal sees them."""
+
+    CACHE_SIZE = 128
+
+    def __init__(self, numbers: Iterable[OwnedNumber] = ()) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+        self._order: dict[str, list[str]] = {}
+        self._cache: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
+        self.version = 0
+        for owned in numbers:
+            self._entries[owned.fields["number"]] = _Entry(owned.owner, copy.deepcopy(owned.fields))
+            self._order.setdefault(owned.owner, []).append(owned.fields["number"])
+        for order in self._order.values():
+            order.sort()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        counts = {owner: len(order) for owner, order in self._order.items()}
+        return f"<NumberStore numbers={len(self)} by_account={counts} version={self.version}>"
+
+    @staticmethod
+    def _visible(entry: _Entry, principal: Principal) -> bool:
+        if entry.owner != principal.main_auth_id:
+            return False
+        return not principal.is_subaccount or entry.fields.get("sub_account") == principal.auth_id
+
+    def _find(self, principal: Principal, number: str) -> _Entry | None:
+        entry = self._entries.get(number)
+        return entry if entry is not None and self._visible(entry, principal) else None
+
+    def get(self, principal: Principal, number: str) -> Fields | None:
+        """A copy of the number's object, or None if the caller cannot see such a number."""
+        with self._lock:
+            entry = self._find(principal, number)
+            return dict(entry.fields) if entry else None
+
+    def page(
+        self, principal: Principal, number_filter: NumberFilter, offset: int, limit: int
+    ) -> tuple[int, list[Fields]]:
+        """``(total_count, objects)`` of one page of the caller's numbers matching the filter."""
+        with self._lock:
+            matching = self._matching(principal, number_filter)
+            chosen = matching[offset : offset + limit]
+            return len(matching), [dict(self._entries[number].fields) for number in chosen]
+
+    def _matching(self, principal: Principal, number_filter: NumberFilter) -> list[str]:
+        key = (principal.auth_id, principal.main_auth_id, number_filter.key)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        entries = self._entries
+        result = []
+        for number in self._order.get(principal.main_auth_id, ()):
+            entry = entries[number]
+            if self._visible(entry, principal) and number_filter.matches(entry.fields):
+                result.append(number)
+        self._cache[key] = result
+        if len(self._cache) > self.CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return result
+
+    def modify(
+        self, principal: Principal, number: str, change: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    ) -> Fields | None:
+        """Apply ``change`` atomically: it sees the current object and returns the fields to set.
+
+        ``change`` may raise to refuse the update; nothing is written then. Returns the
+        new object, or None if the caller cannot see such a number.
+        """
+        with self._lock:
+            entry = self._find(principal, number)
+            if entry is None:
+                return None
+            updates = change(dict(entry.fields))
+            if updates:
+                entry.fields.update(updates)
+                self._written()
+            return dict(entry.fields)
+
+    def unrent(self, principal: Principal, number: str) -> bool:
+        """Remove the number; False if the caller cannot see such a number."""
+        with self._lock:
+            entry = self._find(principal, number)
+            if entry is None:
+                return False
+            del self._entries[number]
+            order = self._order[entry.owner]
+            index = bisect.bisect_left(order, number)
+            if index < len(order) and order[index] == number:
+                del order[index]
+            else:  # an inventory file's order may not be sorted by our rule; fall back.
+                order.remove(number)
+            self._written()
+            return True
+
+    def numbers(self, owner: str) -> list[str]:
+        """Every number of main account ``owner``, in list order."""
+        with self._lock:
+            return list(self._order.get(owner, ()))
+
+    def snapshot(self, owner: str) -> list[Fields]:
+        """Copies of every object of main account ``owner``, in list order."""
+        with self._lock:
+            return [dict(self._entries[number].fields) for number in self._order.get(owner, ())]
+
+    def _written(self) -> None:
+        self.version += 1
+        self._cache.clear()
