@@ -144,8 +144,9 @@ KIND_WEIGHTS = (55, 10, 7, 6, 6, 6, 5, 5)
 
 
 def _digits(rng: random.Random, count: int, first_nonzero: bool = False) -> str:
-    first = str(rng.randint(2 if first_nonzero else 0, 9))
-    return first + "".join(str(rng.randint(0, 9)) for _ in range(count - 1))
+    # North American subscriber numbers cannot start with 0 or 1.
+    low = 2 * 10 ** (count - 1) if first_nonzero else 0
+    return str(rng.randrange(low, 10**count)).zfill(count)
 
 
 def _uuid(rng: random.Random) -> str:

@@ -12,7 +12,6 @@ filter costs one O(n) scan.
 from __future__ import annotations
 
 import bisect
-import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -29,6 +28,9 @@ class NumberFilter(Protocol):
 
     @property
     def key(self) -> tuple[Any, ...]: ...
+
+    @property
+    def empty(self) -> bool: ...
 
     def matches(self, fields: Mapping[str, Any]) -> bool: ...
 
@@ -49,14 +51,19 @@ class NumberStore:
     def __init__(self, numbers: Iterable[OwnedNumber] = ()) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
+        # Per main account, numbers in list order and, in parallel, their objects: scans run
+        # over plain lists of dicts, the fastest thing Python iterates.
         self._order: dict[str, list[str]] = {}
-        self._cache: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
+        self._rows: dict[str, list[Fields]] = {}
+        self._cache: OrderedDict[tuple[Any, ...], list[Fields]] = OrderedDict()
         self.version = 0
         for owned in numbers:
-            self._entries[owned.fields["number"]] = _Entry(owned.owner, copy.deepcopy(owned.fields))
+            # Values are JSON scalars, so a shallow copy keeps the caller's objects untouched.
+            self._entries[owned.fields["number"]] = _Entry(owned.owner, dict(owned.fields))
             self._order.setdefault(owned.owner, []).append(owned.fields["number"])
-        for order in self._order.values():
+        for owner, order in self._order.items():
             order.sort()
+            self._rows[owner] = [self._entries[number].fields for number in order]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -87,21 +94,24 @@ class NumberStore:
         """``(total_count, objects)`` of one page of the caller's numbers matching the filter."""
         with self._lock:
             matching = self._matching(principal, number_filter)
-            chosen = matching[offset : offset + limit]
-            return len(matching), [dict(self._entries[number].fields) for number in chosen]
+            return len(matching), [dict(fields) for fields in matching[offset : offset + limit]]
 
-    def _matching(self, principal: Principal, number_filter: NumberFilter) -> list[str]:
+    def _matching(self, principal: Principal, number_filter: NumberFilter) -> list[Fields]:
         key = (principal.auth_id, principal.main_auth_id, number_filter.key)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        entries = self._entries
-        result = []
-        for number in self._order.get(principal.main_auth_id, ()):
-            entry = entries[number]
-            if self._visible(entry, principal) and number_filter.matches(entry.fields):
-                result.append(number)
+        rows = self._rows.get(principal.main_auth_id, [])
+        matches = number_filter.matches
+        if principal.is_subaccount:
+            sub = principal.auth_id
+            result = [fields for fields in rows if fields.get("sub_account") == sub and matches(fields)]
+        elif number_filter.empty:
+            # The rows list is the answer; unrent replaces it rather than mutating it.
+            result = rows
+        else:
+            result = [fields for fields in rows if matches(fields)]
         self._cache[key] = result
         if len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -134,10 +144,10 @@ class NumberStore:
             del self._entries[number]
             order = self._order[entry.owner]
             index = bisect.bisect_left(order, number)
-            if index < len(order) and order[index] == number:
-                del order[index]
-            else:  # an inventory file's order may not be sorted by our rule; fall back.
-                order.remove(number)
+            # New lists, so a cached or in-use old one is never changed under its reader.
+            self._order[entry.owner] = order[:index] + order[index + 1 :]
+            rows = self._rows[entry.owner]
+            self._rows[entry.owner] = rows[:index] + rows[index + 1 :]
             self._written()
             return True
 
@@ -149,7 +159,7 @@ class NumberStore:
     def snapshot(self, owner: str) -> list[Fields]:
         """Copies of every object of main account ``owner``, in list order."""
         with self._lock:
-            return [dict(self._entries[number].fields) for number in self._order.get(owner, ())]
+            return [dict(fields) for fields in self._rows.get(owner, ())]
 
     def _written(self) -> None:
         self.version += 1
