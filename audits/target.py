@@ -6,10 +6,11 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["Target", "TargetError", "embedded_emulator", "live_target"]
+__all__ = ["Target", "TargetError", "embedded_emulator", "emulator_target", "live_target"]
 
 AUTH_ID_ENV = "PLIVO_AUTH_ID"
 AUTH_TOKEN_ENV = "PLIVO_AUTH_TOKEN"
@@ -66,20 +67,37 @@ def live_target(base_url: str, environ: Mapping[str, str] | None = None) -> Targ
     )
 
 
+def emulator_target(app: Any, base_url: str, label: str, history_key: str) -> Target:
+    """A Target for an emulator app already served at ``base_url``, as its demo account."""
+    demo = app.state.demo
+    return Target(
+        label=label,
+        base_url=str(base_url).rstrip("/"),
+        auth_id=demo.auth_id,
+        auth_token=demo.auth_token,
+        history_key=history_key,
+    )
+
+
 @contextlib.contextmanager
-def embedded_emulator(seed: int = 7, numbers: int = 300, faults: Any = None) -> Iterator[Target]:
-    """Serve the emulator's demo inventory on a loopback port and yield it as a target."""
+def embedded_emulator(
+    seed: int = 7, numbers: int = 300, faults: Any = None, inventory: Path | None = None
+) -> Iterator[Target]:
+    """Serve the emulator's demo inventory on a loopback port and yield it as a target.
+
+    Real HTTP on purpose: the crawler is exercised the way it reaches Plivo.
+    """
     from emulator import EmulatorConfig, Faults, create_app
     from emulator.serve import serve
 
-    config = EmulatorConfig(seed=seed, numbers=numbers, faults=faults if faults is not None else Faults())
+    faults = faults if faults is not None else Faults()
+    config = EmulatorConfig(seed=seed, numbers=numbers, faults=faults, inventory=inventory)
+    source = f"inventory {inventory}" if inventory else f"{numbers} numbers"
     app = create_app(config)
-    demo = app.state.demo
     with serve(app, host="127.0.0.1", port=0) as base_url:
-        yield Target(
-            label=f"embedded emulator demo inventory (seed {seed}, {numbers} numbers)",
-            base_url=str(base_url).rstrip("/"),
-            auth_id=demo.auth_id,
-            auth_token=demo.auth_token,
-            history_key=f"emulator|seed={seed}|numbers={numbers}",
+        yield emulator_target(
+            app,
+            base_url,
+            label=f"embedded emulator demo inventory (seed {seed}, {source})",
+            history_key=f"emulator|seed={seed}|{source}",
         )

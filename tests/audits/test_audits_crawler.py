@@ -1,0 +1,201 @@
+"""The crawler against the emulator over real HTTP on loopback: exact, polite, retrying, honest."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from audits.inventory import CrawlSettings, Inventory, crawl
+from audits.progress import Progress
+from audits.target import Target
+from emulator import Faults
+
+Served = Callable[..., Any]
+
+
+def settings_for(target: Target, **options: Any) -> CrawlSettings:
+    return CrawlSettings(
+        base_url=target.base_url, auth_id=target.auth_id, auth_token=target.auth_token, **options
+    )
+
+
+def run_crawl(target: Target, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> Inventory:
+    return asyncio.run(crawl(settings_for(target, **options), transport=transport))
+
+
+def expected_numbers(app: Any) -> set[str]:
+    return set(app.state.store.numbers(app.state.demo.auth_id))
+
+
+def test_reads_exactly_the_inventory(served: Served) -> None:
+    with served(numbers=300) as (app, target):
+        inventory = run_crawl(target)
+        listed = [r for r in app.state.request_log if "/Number/" in r.path]
+    assert inventory.complete
+    assert set(inventory.records) == expected_numbers(app)
+    assert len(inventory) == inventory.total_count == 300
+    assert inventory.stats.requests == 15
+    assert inventory.stats.statuses == {"200": 15}
+    assert sorted(int(dict(p.split("=") for p in r.query.split("&"))["offset"]) for r in listed) == list(
+        range(0, 300, 20)
+    )
+
+
+def test_empty_account_is_complete(served: Served) -> None:
+    with served(numbers=0) as (_app, target):
+        inventory = run_crawl(target)
+    assert inventory.complete
+    assert len(inventory) == 0
+    assert inventory.stats.requests == 1
+
+
+def test_rate_limit_and_five_percent_failures_still_give_the_exact_inventory(served: Served) -> None:
+    faults = Faults(rate_limit=8, rate_window=1.0, error_rate=0.05, drop_rate=0.02)
+    with served(numbers=300, seed=11, faults=faults) as (app, target):
+        # Unpaced and wide, so the emulator's limit is really hit and 429s are retried.
+        inventory = run_crawl(
+            target, rate=None, concurrency=10, attempts=12, backoff_base=0.1, backoff_cap=1.0
+        )
+    assert inventory.complete, inventory.problems
+    assert set(inventory.records) == expected_numbers(app)
+    assert inventory.stats.statuses["429"] > 0
+    assert inventory.stats.retries > 0
+    assert inventory.stats.pages_read == 15
+
+
+def test_paced_crawler_stays_inside_the_rate_limit(served: Served) -> None:
+    with served(numbers=300, faults=Faults(rate_limit=10, rate_window=1.0)) as (app, target):
+        inventory = run_crawl(target, rate=9.0, concurrency=5)
+    assert inventory.complete
+    assert "429" not in inventory.stats.statuses
+    assert set(inventory.records) == expected_numbers(app)
+
+
+class FaultyNetwork(httpx.AsyncBaseTransport):
+    """Real HTTP, except for what ``alter`` does to chosen pages."""
+
+    def __init__(self, alter: Callable[[int, httpx.Response], httpx.Response | None]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.alter = alter
+        self.offsets: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset", "0"))
+        self.offsets.append(offset)
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        return self.alter(offset, response) or response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def rewrite(response: httpx.Response, change: Callable[[dict[str, Any]], None]) -> httpx.Response:
+    body = json.loads(response.content)
+    change(body)
+    return httpx.Response(response.status_code, json=body)
+
+
+def test_a_page_that_never_answers_makes_the_inventory_incomplete(served: Served) -> None:
+    network = FaultyNetwork(
+        lambda offset, _r: httpx.Response(503, json={"error": "unavailable"}) if offset == 40 else None
+    )
+    with served(numbers=300) as (_app, target):
+        inventory = run_crawl(target, transport=network, attempts=3, backoff_base=0.01)
+    assert not inventory.complete
+    assert network.offsets.count(40) == 3
+    assert inventory.stats.pages_failed == 1
+    assert len(inventory) == 280
+    assert any(
+        "offset 40" in p and "HTTP 503 (unavailable)" in p and "3 attempts" in p for p in inventory.problems
+    )
+
+
+def test_a_short_page_is_caught_by_the_total_count_check(served: Served) -> None:
+    def drop_one(offset: int, response: httpx.Response) -> httpx.Response | None:
+        return rewrite(response, lambda body: body["objects"].pop()) if offset == 100 else None
+
+    with served(numbers=300) as (_app, target):
+        inventory = run_crawl(target, transport=FaultyNetwork(drop_one))
+    assert not inventory.complete
+    assert inventory.problems == ["299 distinct numbers read but total_count is 300 (1 missing)"]
+
+
+def test_duplicates_are_counted_once_and_the_gap_is_reported(served: Served) -> None:
+    pages: dict[int, list[Any]] = {}
+
+    def repeat(offset: int, response: httpx.Response) -> httpx.Response | None:
+        pages[offset] = json.loads(response.content)["objects"]
+        if offset == 60 and 40 in pages:
+            return rewrite(response, lambda body: body.update(objects=pages[40]))
+        return None
+
+    with served(numbers=300) as (_app, target):
+        inventory = run_crawl(target, transport=FaultyNetwork(repeat), concurrency=1)
+    assert inventory.stats.duplicates == 20
+    assert len(inventory) == 280
+    assert not inventory.complete
+
+
+def test_a_moving_total_count_is_reported(served: Served) -> None:
+    def grow(offset: int, response: httpx.Response) -> httpx.Response | None:
+        return rewrite(response, lambda body: body["meta"].update(total_count=301)) if offset == 200 else None
+
+    with served(numbers=300) as (_app, target):
+        inventory = run_crawl(target, transport=FaultyNetwork(grow))
+    assert not inventory.complete
+    assert any("total_count changed during the crawl (300, 301)" in p for p in inventory.problems)
+
+
+def test_unreachable_server_is_incomplete_not_clean() -> None:
+    # A port nothing listens on: connection refused on every try.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    target = Target("down", f"http://127.0.0.1:{port}", "MA" + "X" * 18, "secret-token-xyz", "down")
+    inventory = run_crawl(target, attempts=2, backoff_base=0.01)
+    assert not inventory.complete
+    assert inventory.total_count is None
+    assert "page 1 (offset 0) could not be read: ConnectError" in inventory.problems[0]
+    assert "gave up after 2 attempts" in inventory.problems[0]
+
+
+def test_wrong_token_is_refused_once_with_a_hint_and_never_echoed(served: Served) -> None:
+    with served(numbers=300) as (_app, real):
+        token = "wrong-" + real.auth_token[::-1]
+        target = Target("t", real.base_url, real.auth_id, token, "t")
+        inventory = run_crawl(target)
+    assert not inventory.complete
+    assert inventory.stats.requests == 1
+    [problem] = inventory.problems
+    assert "HTTP 401" in problem
+    assert "check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN" in problem
+    assert token not in repr(inventory) + problem + repr(settings_for(target))
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    piped, tty = io.StringIO(), Terminal()
+    for stream in (piped, tty):
+        progress = Progress(stream)
+        progress.start(10)
+        progress.update(10, 200, 1)
+        progress.finish()
+    assert piped.getvalue() == ""
+    assert "10/10 pages, 200 numbers, 1 retries" in tty.getvalue()
+
+
+@pytest.mark.parametrize("bad", [{"concurrency": 0}, {"attempts": 0}])
+def test_settings_refuse_nonsense(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="must be at least 1"):
+        CrawlSettings(base_url="http://127.0.0.1:1", auth_id="MA", auth_token="t", **bad)
