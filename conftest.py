@@ -1,0 +1,168 @@
+"""Target selection for ``pytest contracts`` (and ``pytest audits``): options and the ``target`` fixture.
+
+    pytest contracts                                  # embedded emulator, in-process (ASGI)
+    pytest contracts --emulator=http                  # embedded emulator served on loopback
+    PLIVO_AUTH_ID=... PLIVO_AUTH_TOKEN=... pytest contracts --base-url=https://api.plivo.com
+        [--allow-writes] [--unrent=NUMBER[,NUMBER...]] [--strict] [--profile=ci|nightly]
+
+Live targets are read-only unless ``--allow-writes``; only ``--unrent`` numbers are ever
+unrented (enforced in :class:`contracts.target.GuardedTransport`).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import hypothesis
+import pytest
+
+from contracts import run
+from contracts.run import OPTIONS_KEY, PROFILES, SEED_KEY
+from contracts.target import (
+    Target,
+    TargetError,
+    TargetOptions,
+    active,
+    build_target,
+    live_credentials,
+    parse_unrent,
+    provide,
+    release,
+)
+
+ROOT = Path(__file__).parent
+CONTRACTS_DIR = ROOT / "contracts"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contracts", "Plivo Number API target selection")
+    group.addoption(
+        "--base-url",
+        metavar="URL",
+        help="API root of a live target, e.g. https://api.plivo.com; credentials from "
+        "PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN. Default: the embedded emulator.",
+    )
+    group.addoption(
+        "--emulator",
+        choices=("asgi", "http"),
+        default="asgi",
+        help="How the embedded emulator is reached: in-process (asgi, default) or served on loopback (http).",
+    )
+    group.addoption(
+        "--allow-writes",
+        action="store_true",
+        help="Let update tests change numbers on a live target (each change is restored).",
+    )
+    group.addoption(
+        "--unrent",
+        metavar="NUMBER[,NUMBER...]",
+        help="The only numbers a live target may unrent (irreversible). Without it unrent tests skip.",
+    )
+    # --strict is pytest's own flag (strict markers, config and xfail); the suite reads it too:
+    # with it the documented contract is enforced, without it x-observed deviations are warnings.
+    group.addoption(
+        "--profile",
+        choices=tuple(PROFILES),
+        default="ci",
+        help="How many examples to generate: ci (fast, default) or nightly (deep).",
+    )
+    group.addoption("--no-reports", action="store_true", help="Do not write reports/contracts.{html,xml}.")
+    group.addoption(
+        "--reports-dir",
+        default=str(ROOT / "reports"),
+        metavar="DIR",
+        help="Where contracts.html and contracts.xml go (default: reports/).",
+    )
+
+
+def _collects_contracts(config: pytest.Config) -> bool:
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == CONTRACTS_DIR or CONTRACTS_DIR in path.parents or path in CONTRACTS_DIR.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        options = TargetOptions(
+            base_url=config.getoption("base_url"),
+            emulator=config.getoption("emulator"),
+            allow_writes=config.getoption("allow_writes"),
+            unrent=parse_unrent(config.getoption("unrent")),
+            strict=bool(config.getini("strict")),
+        )
+        options.validate()
+        if options.live:
+            live_credentials()
+    except TargetError as error:
+        raise pytest.UsageError(str(error)) from None
+
+    # One seed for the run, printed, shared with xdist workers through the options and
+    # replayed with --hypothesis-seed. It seeds hypothesis, schemathesis and the emulator's data.
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+        config.option.hypothesis_seed = seed
+    try:
+        seed = int(seed)
+    except ValueError:
+        raise pytest.UsageError(f"--hypothesis-seed must be an integer, not {seed!r}") from None
+    config.stash[SEED_KEY] = seed
+    config.stash[OPTIONS_KEY] = TargetOptions(**{**options.__dict__, "seed": seed})
+
+    profile = config.getoption("profile")
+    run.configure(config.stash[OPTIONS_KEY], profile)
+    provide(lambda: build_target(config.stash[OPTIONS_KEY]))
+    # Deadlines are off: targets include real networks.
+    hypothesis.settings.register_profile(
+        f"contracts-{profile}",
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=list(hypothesis.HealthCheck),
+        max_examples=PROFILES[profile]["property_examples"],
+        stateful_step_count=PROFILES[profile]["stateful_step_count"],
+    )
+    hypothesis.settings.load_profile(f"contracts-{profile}")
+
+    if _collects_contracts(config) and not config.getoption("no_reports"):
+        reports = Path(config.getoption("reports_dir"))
+        reports.mkdir(parents=True, exist_ok=True)
+        if not getattr(config.option, "htmlpath", None):
+            config.option.htmlpath = str(reports / "contracts.html")
+            config.option.self_contained_html = True
+        if not getattr(config.option, "xmlpath", None):
+            config.option.xmlpath = str(reports / "contracts.xml")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    options = config.stash.get(OPTIONS_KEY, None)
+    if options is None:
+        return []
+    where = options.base_url or f"embedded emulator ({options.emulator})"
+    return [
+        f"contracts target: {where}, level={options.level}, profile={config.getoption('profile')}",
+        f"contracts seed: {config.stash[SEED_KEY]} (replay with --hypothesis-seed={config.stash[SEED_KEY]})",
+    ]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    release()
+
+
+@pytest.fixture(scope="session")
+def target() -> Target:
+    """The API under test: one per session (and per xdist worker), closed when pytest ends.
+
+    Built on first use, which may be collection: schemathesis draws explicit examples then.
+    """
+    return active()
+
+
+@pytest.fixture(scope="session")
+def run_seed(pytestconfig: pytest.Config) -> int:
+    """The seed printed at the start of the run."""
+    return pytestconfig.stash[SEED_KEY]

@@ -1,0 +1,259 @@
+"""Plivo-specific checks, written as schemathesis checks, plus the list the suite runs.
+
+Each check states one rule of the documented contract and says which in its message.
+They look only at what the spec documents: no order beyond stability, no data, no error
+wording, no assumption about undocumented fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import schemathesis
+from schemathesis import Case, CheckContext, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import negated_parameters
+from schemathesis.specs.openapi import checks as builtin
+
+import openapi
+from contracts import report
+from contracts.target import active
+
+__all__ = [
+    "BUILTIN_CHECKS",
+    "CUSTOM_CHECKS",
+    "HINT_FORMATS_PREFIX",
+    "api_id_where_documented",
+    "documented_negative_data_rejection",
+    "list_meta_consistent",
+    "observed_deviations",
+    "resource_uri_names_number_and_account",
+]
+
+HINT_FORMATS_PREFIX = "plivo-"
+DEFAULT_LIMIT = 20
+
+
+def _json(response: Response) -> Any:
+    try:
+        return response.json()
+    except Exception:
+        return None
+
+
+def _operation_id(case: Case) -> str:
+    return str(case.operation.definition.raw.get("operationId", ""))
+
+
+def _hinted_parameters() -> set[str]:
+    """Parameters whose only constraints steer generation (a ``plivo-*`` format)."""
+    names = set()
+    for operation_id in ("listNumbers", "getNumber", "updateNumber", "unrentNumber"):
+        _, _, op = openapi.operation(operation_id, "tolerant")
+        for parameter in op.get("parameters", []):
+            if str(parameter.get("schema", {}).get("format", "")).startswith(HINT_FORMATS_PREFIX):
+                names.add(parameter["name"])
+    return names
+
+
+_HINTED = _hinted_parameters()
+_LIST_FILTERS = {
+    p["name"]
+    for p in openapi.operation("listNumbers", "tolerant")[2].get("parameters", [])
+    if p.get("in") == "query" and p["name"] not in ("limit", "offset")
+}
+
+
+@schemathesis.check
+def documented_negative_data_rejection(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """schemathesis' negative_data_rejection, for documented constraints only.
+
+    A negative case that only broke a generation hint (a ``plivo-*`` format and the
+    length bounds that come with it) proves nothing: a target may well be more lenient.
+    """
+    negated = {name for name, _ in negated_parameters(case.meta)}
+    if negated and negated <= _HINTED:
+        return None
+    return builtin.negative_data_rejection(ctx, response, case)
+
+
+@schemathesis.check
+def api_id_where_documented(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """list, get and update answers carry a non-empty ``api_id`` (errors may omit it)."""
+    if not 200 <= response.status_code < 300 or _operation_id(case) == "unrentNumber":
+        return None
+    body = _json(response)
+    if not isinstance(body, dict):
+        return None  # content-type and schema checks report this
+    api_id = body.get("api_id")
+    if not isinstance(api_id, str) or not api_id:
+        raise AssertionError(
+            f"{_operation_id(case)} answered {response.status_code} without a non-empty api_id "
+            f"(spec: NumberList/AccountPhoneNumberWithApiId/UpdateResult require api_id); got {api_id!r}"
+        )
+    return None
+
+
+def _resource_uri_problem(obj: Mapping[str, Any], auth_id: str) -> str | None:
+    uri, number = obj.get("resource_uri"), obj.get("number")
+    if not isinstance(uri, str) or not isinstance(number, str):
+        return None  # the schema check reports missing or mistyped fields
+    parts = uri.strip("/").split("/")
+    if len(parts) != 5 or parts[0] != "v1" or parts[1] != "Account" or parts[3] != "Number":
+        return f"resource_uri {uri!r} is not /v1/Account/{{auth_id}}/Number/{{number}}/"
+    accounts = {auth_id}
+    if obj.get("sub_account"):
+        accounts.add(str(obj["sub_account"]))
+    if parts[2] not in accounts:
+        return f"resource_uri {uri!r} names account {parts[2]!r}, not {' or '.join(sorted(accounts))}"
+    if parts[4].lstrip("+") != number.lstrip("+"):
+        return f"resource_uri {uri!r} names number {parts[4]!r}, but the object's number is {number!r}"
+    return None
+
+
+@schemathesis.check
+def resource_uri_names_number_and_account(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every object's resource_uri is /v1/Account/{auth_id}/Number/{number}/ for itself."""
+    if response.status_code != 200 or _operation_id(case) not in ("listNumbers", "getNumber"):
+        return None
+    body = _json(response)
+    auth_id = str((case.path_parameters or {}).get("auth_id", ""))
+    objects = body.get("objects") if isinstance(body, dict) and "objects" in body else [body]
+    for index, obj in enumerate(objects if isinstance(objects, list) else []):
+        if isinstance(obj, dict):
+            problem = _resource_uri_problem(obj, auth_id)
+            if problem:
+                raise AssertionError(f"objects[{index}]: {problem}")
+    if _operation_id(case) == "getNumber" and isinstance(body, dict):
+        asked = str((case.path_parameters or {}).get("number", "")).lstrip("+")
+        got = str(body.get("number", "")).lstrip("+")
+        if got and got != asked:
+            raise AssertionError(f"get of number {asked} answered number {got}")
+    return None
+
+
+def _query_of(link: str) -> tuple[str, dict[str, list[str]]]:
+    parts = urlsplit(link)
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    return parts.path, query
+
+
+def _int(value: Any, default: int) -> int | None:
+    try:
+        return int(value) if value is not None else default
+    except (TypeError, ValueError):
+        return None
+
+
+def meta_problems(meta: Mapping[str, Any], count: int, sent: Mapping[str, list[str]], path: str) -> list[str]:
+    """What is inconsistent between ``meta``, the page size and the query that was sent."""
+    problems: list[str] = []
+    limit = _int((sent.get("limit") or [None])[-1], DEFAULT_LIMIT)
+    offset = _int((sent.get("offset") or [None])[-1], 0)
+    total = meta.get("total_count")
+    if not isinstance(total, int) or limit is None or offset is None:
+        return problems
+    if meta.get("limit") != limit:
+        problems.append(f"meta.limit is {meta.get('limit')!r}, the request asked for {limit}")
+    if meta.get("offset") != offset:
+        problems.append(f"meta.offset is {meta.get('offset')!r}, the request asked for {offset}")
+    expected_count = max(0, min(limit, total - offset))
+    if count != expected_count:
+        problems.append(
+            f"{count} objects on a page with limit={limit}, offset={offset}, total_count={total}; "
+            f"expected {expected_count}"
+        )
+    # Only documented filters must be carried; values as sets, since a repeated filter
+    # (type=local&type=local) may be echoed once.
+    filters = {k: set(v) for k, v in sent.items() if k in _LIST_FILTERS}
+    for name, expected_offset, present in (
+        ("next", offset + limit, offset + limit < total),
+        ("previous", max(0, offset - limit), offset > 0),
+    ):
+        link = meta.get(name)
+        if not present:
+            if link is not None:
+                problems.append(f"meta.{name} should be null here (offset={offset}, total_count={total})")
+            continue
+        if not isinstance(link, str):
+            problems.append(f"meta.{name} is {link!r}; a page exists there (offset {expected_offset})")
+            continue
+        link_path, query = _query_of(link)
+        if link_path.rstrip("/") != path.rstrip("/"):
+            problems.append(f"meta.{name} {link!r} does not point at the list {path}")
+        if _int((query.get("offset") or [None])[-1], -1) != expected_offset:
+            problems.append(f"meta.{name} {link!r} should have offset={expected_offset}")
+        if _int((query.get("limit") or [None])[-1], -1) != limit:
+            problems.append(f"meta.{name} {link!r} should keep limit={limit}")
+        kept = {k: set(v) for k, v in query.items() if k in _LIST_FILTERS}
+        if kept != filters:
+            problems.append(f"meta.{name} {link!r} should keep the filters {filters}, has {kept}")
+    return problems
+
+
+@schemathesis.check
+def list_meta_consistent(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """meta.limit/offset echo the request; next/previous are followable and keep limit and filters."""
+    if response.status_code != 200 or _operation_id(case) != "listNumbers":
+        return None
+    body = _json(response)
+    if not isinstance(body, dict) or not isinstance(body.get("meta"), dict):
+        return None
+    if not isinstance(body.get("objects"), list):
+        return None
+    request = response.request
+    parts = urlsplit(str(request.url))
+    sent: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        sent.setdefault(key, []).append(value)
+    problems = meta_problems(body["meta"], len(body["objects"]), sent, parts.path)
+    if problems:
+        raise AssertionError("list meta is inconsistent (spec: ListMeta):\n  " + "\n  ".join(problems))
+    return None
+
+
+_SCHEMA_OF = {
+    ("listNumbers", 200): "NumberList",
+    ("getNumber", 200): "AccountPhoneNumberWithApiId",
+    ("updateNumber", 202): "UpdateResult",
+}
+
+
+@schemathesis.check
+def observed_deviations(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Tolerant level: answers valid only thanks to an x-observed entry become warnings."""
+    schema = _SCHEMA_OF.get((_operation_id(case), response.status_code))
+    if schema is None or active().level != "tolerant":
+        return None
+    body = _json(response)
+    if body is None:
+        return None
+    documented = openapi.schema_errors(body, schema, "documented")
+    if documented and not openapi.schema_errors(body, schema, "tolerant"):
+        for error in documented:
+            report.warn_observed(_operation_id(case), error)
+    return None
+
+
+BUILTIN_CHECKS = [
+    not_a_server_error,
+    builtin.status_code_conformance,
+    builtin.content_type_conformance,
+    builtin.response_headers_conformance,
+    builtin.response_schema_conformance,
+    builtin.positive_data_acceptance,
+    builtin.ignored_auth,
+    builtin.use_after_free,
+    builtin.ensure_resource_availability,
+]
+CUSTOM_CHECKS = [
+    documented_negative_data_rejection,
+    api_id_where_documented,
+    resource_uri_names_number_and_account,
+    list_meta_consistent,
+    observed_deviations,
+]

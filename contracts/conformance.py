@@ -1,0 +1,227 @@
+"""The spec as a schemathesis schema bound to the active target, and how one case is run.
+
+Generation is steered towards the target's real data: the path ``auth_id`` is the
+target's own, ``plivo-*`` formats draw realistic values and mostly real numbers and
+subaccounts from the target's inventory. On a live target updates send only ``alias``
+(restorable) and every update is undone; unrent is left to ``test_unrent``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import hypothesis.strategies as st
+import schemathesis
+from schemathesis import Case, Response
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+import openapi
+from contracts import checks, restore
+from contracts.crawl import known_numbers, known_subaccounts
+from contracts.curl import describe_exchange
+from contracts.target import Target, active
+from contracts.transport import bind
+
+__all__ = ["OPERATIONS", "ContractViolation", "build_schema", "only", "register_formats", "run_case"]
+
+OPERATIONS = ("listNumbers", "getNumber", "updateNumber", "unrentNumber")
+
+# How many real numbers the embedded emulator lends to conformance unrent cases; the rest
+# of its inventory stays for the semantic tests.
+EMBEDDED_UNRENT_POOL = 12
+
+
+class ContractViolation(AssertionError):
+    """A response broke the contract; the message has the rule, the exchange and the seed."""
+
+
+def _digits(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet="0123456789", min_size=min_size, max_size=max_size)
+
+
+def _real(values: Any) -> st.SearchStrategy[str]:
+    return st.deferred(lambda: st.sampled_from(values()) if values() else st.nothing())
+
+
+def _numbers() -> list[str]:
+    return known_numbers(active())
+
+
+def _subaccounts() -> list[str]:
+    return known_subaccounts(active())
+
+
+def _prefixes() -> list[str]:
+    return sorted({n[:k] for n in _numbers() for k in (1, 2, 3, 4)})
+
+
+@functools.cache
+def register_formats() -> None:
+    """``plivo-*`` formats are generation hints: realistic values, mostly real ones."""
+    realistic_number = st.builds(lambda cc, rest: cc + rest, st.sampled_from(["1", "44", "91", "61"]), _digits(9, 10))
+    schemathesis.openapi.format("plivo-number", st.one_of(_real(_numbers), _real(_numbers), realistic_number))
+    schemathesis.openapi.format("plivo-number-prefix", st.one_of(_real(_prefixes), _digits(1, 4)))
+    random_sub = st.builds(lambda s: "SA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18))
+    # Unknown subaccounts may be refused with a 4xx, so real ones are drawn when the target has any.
+    schemathesis.openapi.format(
+        "plivo-subaccount-auth-id", st.deferred(lambda: st.sampled_from(_subaccounts()) if _subaccounts() else random_sub)
+    )
+    schemathesis.openapi.format(
+        "plivo-auth-id",
+        st.builds(lambda s: "MA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18)),
+    )
+
+
+def _config(*, seed: int, max_examples: int, max_steps: int, live: bool, subaccounts_known: bool) -> SchemathesisConfig:
+    update_accepts = ["2XX", "400", "404"]  # a schema-valid update may name an unknown app or subaccount
+    list_accepts = ["2XX"] if subaccounts_known else ["2XX", "400"]
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": seed,
+            "generation": {
+                "mode": "all",
+                "max-examples": max_examples,
+                "with-security-parameters": False,
+                "database": "none",
+            },
+            "phases": {
+                "examples": {"enabled": True, "fill-missing": True},
+                "coverage": {
+                    "enabled": True,
+                    # On a live target undeclared-method probes are limited to safe methods;
+                    # the guard would refuse anything else anyway.
+                    "unexpected-methods": ["OPTIONS"] if live else ["PUT", "PATCH", "DELETE", "POST"],
+                },
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": True, "max-steps": max_steps},
+            },
+            "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", "404"]}},
+            "operations": [
+                {
+                    "include-operation-id": "updateNumber",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": update_accepts}},
+                },
+                {
+                    "include-operation-id": "listNumbers",
+                    "checks": {"positive_data_acceptance": {"expected-statuses": list_accepts}},
+                },
+            ],
+        }
+    )
+
+
+def build_schema(
+    *, level: openapi.Level, seed: int, max_examples: int, max_steps: int, live: bool, subaccounts_known: bool
+) -> OpenApiSchema:
+    register_formats()
+    raw = openapi.load_spec(level)
+    config = _config(
+        seed=seed, max_examples=max_examples, max_steps=max_steps, live=live, subaccounts_known=subaccounts_known
+    )
+    schema = schemathesis.openapi.from_dict(raw, config=config)
+    bind(schema, active)
+    _install_hooks(schema)
+    return schema
+
+
+def only(schema: OpenApiSchema, *operation_ids: str) -> OpenApiSchema:
+    """The schema narrowed to ``operation_ids``.
+
+    By exclusion: schemathesis ORs include filters with the per-operation config blocks,
+    so ``include`` would let every operation through.
+    """
+    return schema.exclude(operation_id=[o for o in OPERATIONS if o not in operation_ids])
+
+
+def unrent_pool(target: Target) -> list[str]:
+    """Numbers conformance unrent cases may draw: the user's on a live target, a few lent ones here."""
+    if target.live:
+        return sorted(target.unrentable)
+    numbers = known_numbers(target)
+    return numbers[-EMBEDDED_UNRENT_POOL:]
+
+
+def _install_hooks(schema: OpenApiSchema) -> None:
+    @schema.hook
+    def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> st.SearchStrategy[Any]:
+        # Fuzzed unrent cases draw from the pool of numbers that may go, so some really are unrented.
+        operation = context.operation
+        if operation is None or operation.method.upper() != "DELETE":
+            return st.just(path_parameters)
+        pool = unrent_pool(active())
+        if not pool:
+            return st.just(path_parameters)
+        return st.sampled_from(pool).map(lambda number: {**path_parameters, "number": number})
+
+
+def steer(case: Case, target: Target) -> None:
+    """Point a generated case at the target's own data, whatever phase produced it.
+
+    The path auth_id is the target's (another account's id is test_auth's job); on a live
+    target an update only changes alias, which can always be put back.
+    """
+    if case.path_parameters is not None and "auth_id" in case.path_parameters:
+        case.path_parameters["auth_id"] = target.auth_id
+    if target.live and case.method.upper() == "POST" and isinstance(case.body, dict):
+        alias = case.body.get("alias")
+        case.body = {"alias": alias if isinstance(alias, str) else "contracts-suite"}
+
+
+def _rules(group: BaseException) -> list[str]:
+    failures: list[BaseException] = list(group.exceptions) if isinstance(group, FailureGroup) else [group]
+    lines = []
+    for failure in failures:
+        if isinstance(failure, Failure):
+            lines.append(f"- {failure.title}: {failure.message.strip()}")
+        else:
+            lines.append(f"- {failure}")
+    return lines
+
+
+def run_case(case: Case, target: Target, seed: int) -> Response:
+    """Send ``case`` as the target's account, run every check, restore anything it changed."""
+    auth = target.credentials.basic
+    steer(case, target)
+    with restore.around_update(target, case):
+        response = case.call(auth=auth)
+        try:
+            case.validate_response(
+                response,
+                checks=[*checks.BUILTIN_CHECKS, *checks.CUSTOM_CHECKS],
+                transport_kwargs={"auth": auth},
+            )
+        except FailureGroup as group:
+            raise ContractViolation(_message(case, response, group, target, seed)) from None
+    return response
+
+
+def _current_test() -> str:
+    current = os.environ.get("PYTEST_CURRENT_TEST", "contracts").split(" ")[0]
+    return current.split("[")[0]
+
+
+def _message(case: Case, response: Response, group: BaseException, target: Target, seed: int) -> str:
+    import httpx
+
+    request = response.request
+    exchange = httpx.Response(
+        response.status_code,
+        headers={k: v[0] for k, v in response.headers.items()},
+        content=response.content,
+        request=httpx.Request(request.method or "GET", request.url or "", headers=dict(request.headers),
+                              content=request.body if isinstance(request.body, bytes) else (request.body or b"")),
+    )
+    phase = case.meta.phase.name.value if case.meta is not None else "?"
+    mode = case.meta.generation.mode.value if case.meta is not None else "?"
+    return "\n".join(
+        [
+            f"{case.operation.label} broke the contract ({phase} phase, {mode} data):",
+            *_rules(group),
+            describe_exchange(exchange, target),
+            f"  replay:   pytest {_current_test()} --hypothesis-seed={seed}",
+        ]
+    )

@@ -1,0 +1,105 @@
+"""A full read of the target's list, page by page: the oracle semantic tests compare against.
+
+Semantic tests never assume what data a target holds. They crawl it, apply the documented
+meaning of a filter to the crawl, and compare with what the target answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contracts.curl import describe_exchange
+from contracts.target import Target
+
+__all__ = ["Crawl", "CrawlError", "crawl", "get_page", "known_numbers", "known_subaccounts"]
+
+PAGE_LIMIT = 20
+# A target whose total_count grows without end must not hang the suite.
+MAX_PAGES = 500
+
+
+class CrawlError(AssertionError):
+    """The list could not be read page by page; the message has the failing exchange."""
+
+
+@dataclass
+class Crawl:
+    """Every object the list returned for one set of filters, in the order served."""
+
+    params: dict[str, str]
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    total_count: int = 0
+    pages: int = 0
+
+    @property
+    def numbers(self) -> list[str]:
+        return [str(o.get("number")) for o in self.objects]
+
+    def __repr__(self) -> str:
+        return f"<Crawl {self.params or 'unfiltered'}: {len(self.objects)} of {self.total_count} in {self.pages} pages>"
+
+
+def get_page(
+    target: Target, params: Mapping[str, Any], client: httpx.Client | None = None
+) -> tuple[httpx.Response, dict[str, Any]]:
+    """One list request; a clear failure unless it is a JSON 200."""
+    http = client or target.http
+    auth = None if client is not None else httpx.BasicAuth(*target.credentials.basic)
+    response = http.get(target.numbers_path, params=dict(params), auth=auth or httpx.USE_CLIENT_DEFAULT)
+    if response.status_code != 200:
+        raise CrawlError(f"listing numbers failed\n{describe_exchange(response, target)}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise CrawlError(f"list answered non-JSON\n{describe_exchange(response, target)}") from None
+    if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
+        raise CrawlError(f"list answered without an objects array\n{describe_exchange(response, target)}")
+    return response, body
+
+
+def crawl(
+    target: Target, params: Mapping[str, Any] | None = None, client: httpx.Client | None = None
+) -> Crawl:
+    """All pages for ``params`` (filters only), walking offsets of ``PAGE_LIMIT``."""
+    result = Crawl(params={k: str(v) for k, v in (params or {}).items()})
+    offset = 0
+    while result.pages < MAX_PAGES:
+        _, body = get_page(target, {**result.params, "limit": PAGE_LIMIT, "offset": offset}, client)
+        result.pages += 1
+        meta = body.get("meta") or {}
+        result.total_count = int(meta.get("total_count", 0))
+        page = body["objects"]
+        result.objects.extend(page)
+        offset += PAGE_LIMIT
+        if not page or offset >= result.total_count:
+            break
+    return result
+
+
+_CACHE: dict[int, tuple[list[str], list[str]]] = {}
+
+
+def _remember(target: Target) -> tuple[list[str], list[str]]:
+    key = id(target)
+    if key not in _CACHE:
+        everything = crawl(target)
+        numbers = sorted({n.lstrip("+") for n in everything.numbers})
+        subs = {str(o["sub_account"]) for o in everything.objects if o.get("sub_account")}
+        if target.subaccount is not None:
+            subs.add(target.subaccount.auth_id)
+        _CACHE[key] = (numbers, sorted(subs))
+    return _CACHE[key]
+
+
+def known_numbers(target: Target) -> list[str]:
+    """The numbers the target listed when first asked (a generation source, not an oracle)."""
+    return _remember(target)[0]
+
+
+def known_subaccounts(target: Target) -> list[str]:
+    """Subaccount auth_ids seen on the target's numbers or given as credentials."""
+    return _remember(target)[1]

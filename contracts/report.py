@@ -1,0 +1,153 @@
+"""What the run exercised and what it tolerated, summarised at the end.
+
+* :class:`Coverage` -- operations x status codes x parameters actually sent, fed by a
+  listener on the target's guarded transport (so it counts every request, whoever sent it).
+* tolerant warnings -- responses that pass only because of an ``x-observed`` entry in
+  the spec; with ``--strict`` they fail instead.
+
+Under pytest-xdist each worker collects its own and the controller merges them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+import openapi
+
+__all__ = ["COVERAGE", "WARNINGS", "Coverage", "operation_of", "summary_lines", "warn_observed"]
+
+_ROUTES = [
+    ("GET", re.compile(r"/v1/Account/[^/]+/Number/?$"), "listNumbers"),
+    ("GET", re.compile(r"/v1/Account/[^/]+/Number/[^/]+/?$"), "getNumber"),
+    ("POST", re.compile(r"/v1/Account/[^/]+/Number/[^/]+/?$"), "updateNumber"),
+    ("DELETE", re.compile(r"/v1/Account/[^/]+/Number/[^/]+/?$"), "unrentNumber"),
+]
+OPERATIONS = ("listNumbers", "getNumber", "updateNumber", "unrentNumber")
+
+
+def operation_of(method: str, path: str) -> str:
+    for route_method, pattern, operation_id in _ROUTES:
+        if method.upper() == route_method and pattern.search(path):
+            return operation_id
+    return f"{method.upper()} (undeclared)"
+
+
+def _documented_parameters() -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for operation_id in OPERATIONS:
+        _, _, op = openapi.operation(operation_id, "tolerant")
+        params = {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
+        body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        params |= set(body.get("properties", {}))
+        names[operation_id] = params
+    return names
+
+
+@dataclass
+class Coverage:
+    """Counts of (operation, status) and (operation, parameter) over every exchange."""
+
+    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    parameters: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def record(self, request: httpx.Request, response: httpx.Response) -> None:
+        operation = operation_of(request.method, request.url.path)
+        self.statuses[(operation, response.status_code)] += 1
+        for name in {k for k, _ in request.url.params.multi_items()}:
+            self.parameters[(operation, name)] += 1
+        for name in _body_keys(request):
+            self.parameters[(operation, name)] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "statuses": [[op, status, n] for (op, status), n in self.statuses.items()],
+            "parameters": [[op, name, n] for (op, name), n in self.parameters.items()],
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        for op, status, n in data.get("statuses", []):
+            self.statuses[(op, int(status))] += n
+        for op, name, n in data.get("parameters", []):
+            self.parameters[(op, name)] += n
+
+    def lines(self) -> list[str]:
+        documented = _documented_parameters()
+        by_op: dict[str, Counter[int]] = defaultdict(Counter)
+        for (op, status), n in self.statuses.items():
+            by_op[op][status] += n
+        out = []
+        for op in [*OPERATIONS, *sorted(set(by_op) - set(OPERATIONS))]:
+            statuses = by_op.get(op, Counter())
+            total = sum(statuses.values())
+            codes = ", ".join(f"{s}x{n}" for s, n in sorted(statuses.items())) or "none"
+            out.append(f"{op:<24} {total:>6} requests  statuses: {codes}")
+            if op in documented:
+                used = {name for (o, name) in self.parameters if o == op}
+                seen = sorted(documented[op] & used)
+                missing = sorted(documented[op] - used)
+                out.append(f"{'':<24} parameters {len(seen)}/{len(documented[op])} exercised" + (
+                    f"; never sent: {', '.join(missing)}" if missing else ""
+                ))
+        return out
+
+    def __repr__(self) -> str:
+        return f"<Coverage {sum(self.statuses.values())} exchanges>"
+
+
+def _body_keys(request: httpx.Request) -> Iterable[str]:
+    if request.method.upper() not in ("POST", "PUT", "PATCH"):
+        return ()
+    content = request.read()
+    if not content:
+        return ()
+    kind = request.headers.get("content-type", "")
+    try:
+        if "json" in kind:
+            body = json.loads(content)
+            return list(body) if isinstance(body, dict) else ()
+        if "form" in kind:
+            return [k for k, _ in parse_qsl(content.decode("utf-8", "replace"))]
+    except ValueError:
+        return ()
+    return ()
+
+
+COVERAGE = Coverage()
+WARNINGS: Counter[str] = Counter()
+
+
+def warn_observed(operation_id: str, error: str) -> None:
+    """Count a tolerated deviation, folded over list indices so one kind reads as one line."""
+    folded = re.sub(r"\[\d+\]", "[*]", error)
+    WARNINGS[f"{operation_id}: {folded}"] += 1
+
+
+def to_json() -> dict[str, Any]:
+    return {"coverage": COVERAGE.to_json(), "warnings": dict(WARNINGS)}
+
+
+def merge(data: dict[str, Any]) -> None:
+    COVERAGE.merge(data.get("coverage", {}))
+    WARNINGS.update(data.get("warnings", {}))
+
+
+def summary_lines(level: str) -> list[str]:
+    lines = ["coverage: operations x status codes x parameters exercised", *COVERAGE.lines()]
+    if WARNINGS:
+        lines.append("")
+        lines.append(
+            f"tolerated deviations ({level} level; --strict makes these failures): "
+            f"{sum(WARNINGS.values())} in {len(WARNINGS)} kinds"
+        )
+        lines += [f"  {n:>5} x {text}" for text, n in WARNINGS.most_common()]
+    elif level == "tolerant":
+        lines.append("no x-observed deviation was needed: the target met the documented contract")
+    return lines

@@ -1,0 +1,437 @@
+"""What the suite talks to, and the one place that decides which requests may reach it.
+
+A :class:`Target` is an API root plus credentials: the embedded emulator (in-process over
+ASGI, or served on loopback with uvicorn) or any live API named with ``--base-url``.
+Every request the suite sends -- our own httpx calls, schemathesis' cases and the probes
+its checks send on their own -- goes through :class:`GuardedTransport`, which asks the
+target's :class:`WritePolicy` first. On a live target that policy admits only reads
+unless the user opted in: ``--allow-writes`` for updates, ``--unrent`` for the named
+numbers. Nothing else in the suite needs to be trusted to be careful.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import anyio.from_thread
+import httpx
+
+from openapi import Level
+
+__all__ = [
+    "SAFE_METHODS",
+    "Credentials",
+    "GuardedTransport",
+    "InProcessASGITransport",
+    "Target",
+    "TargetError",
+    "TargetOptions",
+    "WritePolicy",
+    "WriteRefused",
+    "activate",
+    "active",
+    "build_target",
+    "live_credentials",
+    "parse_unrent",
+    "provide",
+    "release",
+]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NUMBER_PATH = re.compile(r"/v1/Account/(?P<auth_id>[^/]+)/Number/(?P<number>[^/]+)/?$")
+COLLECTION_PATH = re.compile(r"/v1/Account/(?P<auth_id>[^/]+)/Number/?$")
+EmulatorMode = Literal["asgi", "http"]
+
+# Loopback only: the suite never reaches out on its own. A user-named --base-url is the
+# exception, and it is the user's choice.
+EMBEDDED_HOST = "127.0.0.1"
+
+
+class TargetError(ValueError):
+    """The target options are wrong; the message says what and how to fix it."""
+
+
+class WriteRefused(RuntimeError):
+    """A request the live target's write policy forbids; it was not sent."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An auth_id and its token. The token never appears in a repr or message."""
+
+    auth_id: str
+    auth_token: str = field(repr=False)
+
+    @property
+    def basic(self) -> tuple[str, str]:
+        return (self.auth_id, self.auth_token)
+
+    def __repr__(self) -> str:
+        return f"Credentials({self.auth_id!r}, token=***)"
+
+
+@dataclass(frozen=True)
+class WritePolicy:
+    """Which methods may reach the target. Embedded targets are ours: everything goes.
+
+    On a live target: GET/HEAD/OPTIONS always; POST only to a number (an update, never
+    the collection, where it would rent numbers) and only with ``allow_writes``; DELETE
+    only of a number named in ``unrentable``; any other method never.
+    """
+
+    live: bool
+    allow_writes: bool = False
+    unrentable: frozenset[str] = frozenset()
+
+    def refusal(self, method: str, path: str) -> str | None:
+        """Why ``method path`` may not be sent, or None if it may."""
+        method = method.upper()
+        if not self.live or method in SAFE_METHODS:
+            return None
+        number = NUMBER_PATH.search(path)
+        if method == "POST":
+            if not self.allow_writes:
+                return "the live target is read-only; pass --allow-writes to send updates"
+            if number is None:
+                return "POST is allowed only to a number (an update), never to the collection"
+            return None
+        if method == "DELETE":
+            if number is None:
+                return "DELETE is allowed only of a number named with --unrent"
+            if number["number"].lstrip("+") not in self.unrentable:
+                return f"number {number['number']} is not named with --unrent; only those may be unrented"
+            return None
+        return f"{method} is never sent to a live target"
+
+    def check(self, method: str, path: str) -> None:
+        reason = self.refusal(method, path)
+        if reason is not None:
+            raise WriteRefused(f"refused to send {method.upper()} {path}: {reason}")
+
+    def may_send(self, method: str, path: str) -> bool:
+        return self.refusal(method, path) is None
+
+    def __repr__(self) -> str:
+        if not self.live:
+            return "WritePolicy(embedded: all methods)"
+        writes = "updates" if self.allow_writes else "read-only"
+        return f"WritePolicy(live, {writes}, unrent={sorted(self.unrentable)})"
+
+
+Listener = Callable[[httpx.Request, httpx.Response], None]
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport that consults the write policy before anything leaves.
+
+    Listeners see every exchange that was sent (the coverage report is one).
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, policy: WritePolicy) -> None:
+        self.inner = inner
+        self.policy = policy
+        self.listeners: list[Listener] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.policy.check(request.method, request.url.path)
+        response = self.inner.handle_request(request)
+        if self.listeners:
+            for listener in self.listeners:
+                listener(request, response)
+        return response
+
+    def close(self) -> None:
+        # The inner transport belongs to the target, which closes it once.
+        pass
+
+    def __repr__(self) -> str:
+        return f"GuardedTransport({self.policy!r})"
+
+
+class InProcessASGITransport(httpx.BaseTransport):
+    """Synchronous httpx transport into an ASGI app, on one event loop kept for the session.
+
+    httpx only offers ASGI to async clients; this runs ``httpx.ASGITransport`` in an anyio
+    blocking portal so the whole suite can use one synchronous client type. An exception in
+    the app is answered as a 500, as a server would.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._stack = contextlib.ExitStack()
+        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._portal.call(self._send, request)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        sent = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+        answer = await self._asgi.handle_async_request(sent)
+        content = await answer.aread()
+        # A stream, not content=, so the client reads it and records the elapsed time.
+        return httpx.Response(
+            answer.status_code, headers=answer.headers, stream=httpx.ByteStream(content), request=request
+        )
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """The target-selecting command line options, validated."""
+
+    base_url: str | None = None
+    emulator: EmulatorMode = "asgi"
+    allow_writes: bool = False
+    unrent: frozenset[str] = frozenset()
+    strict: bool = False
+    seed: int = 7
+
+    @property
+    def live(self) -> bool:
+        return self.base_url is not None
+
+    @property
+    def level(self) -> Level:
+        return "documented" if self.strict else "tolerant"
+
+    def validate(self) -> None:
+        if self.emulator not in ("asgi", "http"):
+            raise TargetError(f"--emulator must be asgi or http, not {self.emulator!r}")
+        if self.base_url is not None:
+            parts = urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise TargetError(
+                    f"--base-url must be an http(s) URL of the API root, e.g. https://api.plivo.com, "
+                    f"not {self.base_url!r}"
+                )
+            if "/v1/" in parts.path + "/":
+                raise TargetError(
+                    f"--base-url is the API root without /v1/Account/..., e.g. "
+                    f"{parts.scheme}://{parts.netloc}, not {self.base_url!r}"
+                )
+
+
+def parse_unrent(value: str | None) -> frozenset[str]:
+    """``--unrent=NUMBER[,NUMBER...]`` as digits; a clear error for anything else."""
+    if value is None:
+        return frozenset()
+    numbers = [item.strip() for item in value.split(",")]
+    if not any(numbers):
+        raise TargetError("--unrent needs at least one number, e.g. --unrent=14155550100")
+    bad = [n for n in numbers if not re.fullmatch(r"\+?[0-9]{5,15}", n)]
+    if bad:
+        raise TargetError(
+            f"--unrent takes phone numbers as digits (E.164 without '+'), comma-separated; "
+            f"not {', '.join(repr(b) for b in bad)}"
+        )
+    return frozenset(n.lstrip("+") for n in numbers)
+
+
+@dataclass(repr=False)
+class Target:
+    """One API under test. ``client()`` is the only way the suite reaches it."""
+
+    kind: Literal["embedded-asgi", "embedded-http", "live"]
+    base_url: str
+    credentials: Credentials
+    policy: WritePolicy
+    level: Level
+    unrentable: frozenset[str]
+    inner: httpx.BaseTransport
+    app: Any = None
+    subaccount: Credentials | None = None
+    other_account: Credentials | None = None
+    _closers: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    _guard: GuardedTransport | None = None
+    _shared: httpx.Client | None = None
+
+    @property
+    def auth_id(self) -> str:
+        return self.credentials.auth_id
+
+    @property
+    def auth_token(self) -> str:
+        return self.credentials.auth_token
+
+    @property
+    def live(self) -> bool:
+        return self.policy.live
+
+    @property
+    def allow_writes(self) -> bool:
+        return not self.live or self.policy.allow_writes
+
+    @property
+    def guard(self) -> GuardedTransport:
+        if self._guard is None:
+            self._guard = GuardedTransport(self.inner, self.policy)
+        return self._guard
+
+    @property
+    def numbers_path(self) -> str:
+        return f"/v1/Account/{self.auth_id}/Number/"
+
+    def number_path(self, number: str, auth_id: str | None = None) -> str:
+        return f"/v1/Account/{auth_id or self.auth_id}/Number/{number}/"
+
+    def client(
+        self, credentials: Credentials | None | Literal["own"] = "own", **kwargs: Any
+    ) -> httpx.Client:
+        """A new client through the guard; ``credentials=None`` sends no Authorization."""
+        creds = self.credentials if credentials == "own" else credentials
+        auth = httpx.BasicAuth(*creds.basic) if isinstance(creds, Credentials) else None
+        return httpx.Client(
+            base_url=self.base_url,
+            transport=self.guard,
+            auth=auth,
+            timeout=kwargs.pop("timeout", 30.0),
+            follow_redirects=False,
+            **kwargs,
+        )
+
+    @property
+    def http(self) -> httpx.Client:
+        """A shared client without credentials (each request passes its own ``auth``)."""
+        if self._shared is None:
+            self._shared = self.client(None)
+        return self._shared
+
+    def request_log(self) -> list[Any]:
+        """The embedded emulator's request log (empty for other targets)."""
+        if self.app is None:
+            return []
+        return list(self.app.state.request_log)
+
+    def close(self) -> None:
+        if self._shared is not None:
+            self._shared.close()
+        self.inner.close()
+        self._closers.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"Target({self.kind} {self.base_url}, auth_id={self.auth_id!r}, level={self.level!r}, "
+            f"{self.policy!r})"
+        )
+
+
+def _env_credentials(id_var: str, token_var: str) -> Credentials | None:
+    auth_id, token = os.environ.get(id_var), os.environ.get(token_var)
+    if auth_id and token:
+        return Credentials(auth_id, token)
+    return None
+
+
+def live_credentials() -> Credentials:
+    """``PLIVO_AUTH_ID``/``PLIVO_AUTH_TOKEN``, or a clear error naming what is missing."""
+    credentials = _env_credentials("PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN")
+    if credentials is None:
+        missing = [v for v in ("PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN") if not os.environ.get(v)]
+        raise TargetError(
+            f"--base-url needs credentials: set {' and '.join(missing)} in the environment "
+            "(the auth_id and auth token of the account under test)"
+        )
+    return credentials
+
+
+def _live_target(options: TargetOptions) -> Target:
+    assert options.base_url is not None
+    credentials = live_credentials()
+    policy = WritePolicy(live=True, allow_writes=options.allow_writes, unrentable=options.unrent)
+    return Target(
+        kind="live",
+        base_url=options.base_url.rstrip("/"),
+        credentials=credentials,
+        policy=policy,
+        level=options.level,
+        unrentable=options.unrent,
+        inner=httpx.HTTPTransport(retries=0),
+        subaccount=_env_credentials("PLIVO_SUBACCOUNT_AUTH_ID", "PLIVO_SUBACCOUNT_AUTH_TOKEN"),
+        other_account=_env_credentials("PLIVO_OTHER_AUTH_ID", "PLIVO_OTHER_AUTH_TOKEN"),
+    )
+
+
+def _embedded_target(options: TargetOptions) -> Target:
+    from emulator import EmulatorConfig, create_app
+
+    app = create_app(EmulatorConfig(seed=options.seed))
+    demo = app.state.demo
+    closers = contextlib.ExitStack()
+    inner: httpx.BaseTransport
+    if options.emulator == "http":
+        from emulator.serve import serve
+
+        base_url = closers.enter_context(serve(app, host=EMBEDDED_HOST, port=0)).rstrip("/")
+        inner = httpx.HTTPTransport(retries=0)
+    else:
+        base_url = "http://emulator.invalid"
+        inner = InProcessASGITransport(app)
+    subaccount = Credentials(*demo.subaccounts[0]) if demo.subaccounts else None
+    return Target(
+        kind=f"embedded-{options.emulator}",  # type: ignore[arg-type]
+        base_url=base_url,
+        credentials=Credentials(demo.auth_id, demo.auth_token),
+        policy=WritePolicy(live=False),
+        level=options.level,
+        unrentable=options.unrent,
+        inner=inner,
+        app=app,
+        subaccount=subaccount,
+        other_account=Credentials(*demo.other_account),
+        _closers=closers,
+    )
+
+
+def build_target(options: TargetOptions) -> Target:
+    """The target the options describe, ready to use; ``close()`` it when done."""
+    options.validate()
+    return _live_target(options) if options.live else _embedded_target(options)
+
+
+_ACTIVE: list[Target] = []
+_FACTORY: list[Callable[[], Target]] = []
+
+
+def provide(factory: Callable[[], Target]) -> None:
+    """Say how to build this process's target; it is built on first use (even during collection)."""
+    release()
+    _FACTORY[:] = [factory]
+
+
+def activate(target: Target) -> None:
+    """Make ``target`` the one schemathesis' transport and strategies use in this process."""
+    _ACTIVE[:] = [target]
+
+
+def active() -> Target:
+    """This process's target, built now if nobody needed it before."""
+    if not _ACTIVE:
+        if not _FACTORY:
+            raise RuntimeError("no target is configured; the root conftest.py provides one")
+        _ACTIVE.append(_FACTORY[0]())
+    return _ACTIVE[0]
+
+
+def release() -> None:
+    """Close this process's target, if one was built."""
+    while _ACTIVE:
+        _ACTIVE.pop().close()
+
+
+@contextlib.contextmanager
+def activated(target: Target) -> Iterator[Target]:
+    previous = list(_ACTIVE)
+    activate(target)
+    try:
+        yield target
+    finally:
+        _ACTIVE[:] = previous
