@@ -133,7 +133,9 @@ def load_known(path: Path = KNOWN_FINDINGS_PATH) -> list[KnownFinding]:
         known.append(_entry(path, index, entry))
         finding = known[-1]
         if finding.id in ids:
-            raise FindingsFileError(f"{path}: finding #{index + 1} repeats id {finding.id!r}; ids must be unique")
+            raise FindingsFileError(
+                f"{path}: finding #{index + 1} repeats id {finding.id!r}; ids must be unique"
+            )
         if finding.key in keys:
             raise FindingsFileError(
                 f"{path}: finding {finding.id} has the same sdk, method and signature as {keys[finding.key]}"
@@ -155,7 +157,9 @@ def _entry(path: Path, index: int, entry: Any) -> KnownFinding:
     if extra:
         raise FindingsFileError(f"{where} ({entry['id']}) has unknown keys {', '.join(extra)}")
     if entry["sdk"] not in SDKS:
-        raise FindingsFileError(f"{where} ({entry['id']}): sdk {entry['sdk']!r} is not one of {', '.join(SDKS)}")
+        raise FindingsFileError(
+            f"{where} ({entry['id']}): sdk {entry['sdk']!r} is not one of {', '.join(SDKS)}"
+        )
     return KnownFinding(**{name: entry[name].strip() for name in _FIELDS})
 
 
@@ -203,8 +207,8 @@ def reconcile(
     known: Iterable[KnownFinding], observed: Iterable[ObservedFinding], compared: Iterable[str]
 ) -> Reconciliation:
     grouped: dict[tuple[str, str, str], list[ObservedFinding]] = {}
-    for finding in observed:
-        grouped.setdefault(finding.key, []).append(finding)
+    for seen in observed:
+        grouped.setdefault(seen.key, []).append(seen)
     compared_sdks = set(compared)
     result = Reconciliation()
     known_keys = set()

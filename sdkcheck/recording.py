@@ -178,33 +178,48 @@ class RequestCapture:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        answer: dict[str, Any] = {"status": None, "body": []}
-
-        async def record_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                answer["body"].append(message.get("body", b""))
-            await send(message)
-
         raw_headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
         authorization = next((v for k, v in raw_headers if k == "authorization"), None)
-        headers = tuple((k, REDACTED if k == "authorization" else v) for k, v in raw_headers)
         with self._lock:
             step = self._step
-        try:
-            await self.app(scope, replay, record_send)
-        finally:
+        status: list[int] = []
+        sent: list[bytes] = []
+        recorded = False
+
+        def keep() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             record = RecordedRequest(
                 method=scope["method"].upper(),
                 path=path,
                 query=scope.get("query_string", b"").decode("latin-1"),
-                headers=headers,
+                headers=tuple((k, REDACTED if k == "authorization" else v) for k, v in raw_headers),
                 body=body,
                 auth=auth_seen(authorization, self.tokens),
-                status=answer["status"],
-                response_body=b"".join(answer["body"]),
+                status=status[0] if status else None,
+                response_body=b"".join(sent),
                 step=step,
             )
             with self._lock:
                 self._records.append(record)
+
+        async def record_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+                lengths = [v for k, v in message.get("headers", []) if k.lower() == b"content-length"]
+                if message["status"] in (204, 304) or scope["method"] == "HEAD" or lengths == [b"0"]:
+                    # No body follows: the client has its whole answer once these headers leave.
+                    keep()
+            elif message["type"] == "http.response.body":
+                sent.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Before the last byte leaves: a client that has its answer finds the record there.
+                    keep()
+            await send(message)
+
+        try:
+            await self.app(scope, replay, record_send)
+        finally:
+            keep()

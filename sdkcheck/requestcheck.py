@@ -184,7 +184,9 @@ def find_operation(
     return None, {}, [Violation("path", "no-operation", f"{path} matches no path in the spec")]
 
 
-def _check(request: RecordedRequest, level: openapi.Level, credentials: bool) -> tuple[str | None, list[Violation]]:
+def _check(
+    request: RecordedRequest, level: openapi.Level, credentials: bool
+) -> tuple[str | None, list[Violation]]:
     operation_id, path_params, violations = find_operation(request.method, request.path, level)
     if operation_id is None:
         return None, violations
@@ -216,7 +218,9 @@ def _basic_auth_required(operation_id: str, level: openapi.Level) -> bool:
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def _schema_violations(where: str, value: Any, schema: dict[str, Any]) -> list[Violation]:
@@ -334,7 +338,11 @@ def _check_body(op: dict[str, Any], operation_id: str, request: RecordedRequest)
     schema = content[media].get("schema", {})
     out = _schema_violations("body", parsed, schema)
     properties = schema.get("properties")
-    if isinstance(parsed, dict) and properties is not None and schema.get("additionalProperties") is not False:
+    if (
+        isinstance(parsed, dict)
+        and properties is not None
+        and schema.get("additionalProperties") is not False
+    ):
         out += [
             Violation(
                 f"body.{key}",
@@ -381,8 +389,12 @@ def _check_auth(request: RecordedRequest, path_params: dict[str, str], credentia
     path_user = path_params.get("auth_id")
     if path_user is not None and auth.user != path_user:
         out.append(
-            Violation("auth", "user-mismatch", f"Basic user {auth.user} is not the auth_id in the path {path_user}")
+            Violation(
+                "auth", "user-mismatch", f"Basic user {auth.user} is not the auth_id in the path {path_user}"
+            )
         )
     if credentials and auth.token_matches is False:
-        out.append(Violation("auth", "token-mismatch", f"the token sent for {auth.user} is not the account's"))
+        out.append(
+            Violation("auth", "token-mismatch", f"the token sent for {auth.user} is not the account's")
+        )
     return out
