@@ -144,7 +144,7 @@ def _trend(doc: dict[str, Any]) -> str:
         return '<section id="trend"><h2>Trend</h2><p>No runs recorded yet.</p></section>'
     width, height, pad = 720, 180, 24
     peak = max(max(p["findings"] for p in points), 1)
-    step = (width - 2 * pad) / len(points)
+    step = min((width - 2 * pad) / len(points), 48.0)
     bars = []
     for index, point in enumerate(points):
         x = pad + index * step
@@ -362,6 +362,7 @@ SCRIPT = """
   });
   apply();
   document.body.setAttribute("data-render-ms", (performance.now() - t0).toFixed(1));
+  document.body.setAttribute("data-loaded-ms", performance.now().toFixed(1));
   document.body.setAttribute("data-ready", "1");
 })();
 """
