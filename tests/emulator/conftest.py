@@ -38,7 +38,9 @@ class AsgiClient:
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         async def call() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://emulator", auth=self.auth) as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://emulator", auth=self.auth
+            ) as client:
                 return await client.request(method, url, **kwargs)
 
         return asyncio.run(call())
@@ -70,7 +72,7 @@ class Api:
     def number_path(self, number: str) -> str:
         return f"/v1/Account/{self.auth_id}/Number/{number}/"
 
-    def list(self, **params: Any) -> Any:
+    def page(self, **params: Any) -> Any:
         response = self.client.get(self.numbers_path, params=params)
         assert response.status_code == 200, response.text
         return response.json()
@@ -78,7 +80,7 @@ class Api:
     def list_all(self, **params: Any) -> list[dict[str, Any]]:
         """Every object matching ``params``, following meta.next."""
         objects: list[dict[str, Any]] = []
-        page = self.list(limit=20, **params)
+        page = self.page(limit=20, **params)
         objects.extend(page["objects"])
         while page["meta"]["next"]:
             response = self.client.get(page["meta"]["next"])

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 
 import openapi
 from emulator import ConfigError, EmulatorConfig, create_app
@@ -16,7 +17,7 @@ from emulator.inventory import REFERENCE_DATE, InventoryError
 from .conftest import all_objects
 
 
-def _objects(seed: int = 3, numbers: int = 300) -> tuple[list[dict], object]:
+def _objects(seed: int = 3, numbers: int = 300) -> tuple[list[dict], Starlette]:
     app = create_app(EmulatorConfig(seed=seed, numbers=numbers))
     return all_objects(app, app.state.demo.auth_id), app
 
@@ -25,8 +26,8 @@ def test_same_seed_same_accounts_and_inventory() -> None:
     first, app1 = _objects(seed=5)
     second, app2 = _objects(seed=5)
     assert first == second
-    assert app1.state.demo.auth_id == app2.state.demo.auth_id  # type: ignore[attr-defined]
-    assert app1.state.demo.auth_token == app2.state.demo.auth_token  # type: ignore[attr-defined]
+    assert app1.state.demo.auth_id == app2.state.demo.auth_id
+    assert app1.state.demo.auth_token == app2.state.demo.auth_token
 
 
 def test_other_seed_other_inventory() -> None:
@@ -45,19 +46,24 @@ def test_auth_id_override_keeps_the_inventory_numbers() -> None:
 
 def test_accounts_have_the_documented_shapes() -> None:
     _, app = _objects()
-    demo = app.state.demo  # type: ignore[attr-defined]
-    assert demo.auth_id.startswith("MA") and len(demo.auth_id) == 20
+    demo = app.state.demo
+    assert demo.auth_id.startswith("MA")
+    assert len(demo.auth_id) == 20
     assert len(demo.subaccounts) >= 2
     for sub_id, token in demo.subaccounts:
-        assert sub_id.startswith("SA") and len(sub_id) == 20 and token
+        assert sub_id.startswith("SA")
+        assert len(sub_id) == 20
+        assert token
     other_id, other_token = demo.other_account
-    assert other_id.startswith("MA") and other_id != demo.auth_id and other_token
-    assert all_objects(app, other_id), "the other account has numbers of its own"  # type: ignore[arg-type]
+    assert other_id.startswith("MA")
+    assert other_id != demo.auth_id
+    assert other_token
+    assert all_objects(app, other_id), "the other account has numbers of its own"
 
 
 def test_every_object_validates_against_the_documented_schema() -> None:
     objects, app = _objects(numbers=400)
-    other = all_objects(app, app.state.demo.other_account[0])  # type: ignore[attr-defined]
+    other = all_objects(app, app.state.demo.other_account[0])
     for obj in objects + other:
         assert openapi.schema_errors(obj, "AccountPhoneNumber", "documented") == [], obj
 
@@ -71,22 +77,29 @@ def test_numbers_are_unique_and_sorted() -> None:
 
 def test_inventory_covers_every_value_a_client_must_handle() -> None:
     objects, app = _objects(numbers=300)
-    demo = app.state.demo  # type: ignore[attr-defined]
+    demo = app.state.demo
     seen = {key: Counter(o.get(key) for o in objects) for key in objects[0]}
     assert set(seen["number_type"]) == {"local", "mobile", "fixed", "national", "tollfree"}
     assert set(seen["tendlc_registration_status"]) == {"UNREGISTERED", "PROCESSING", "COMPLETED", None}
     assert set(seen["toll_free_sms_verification"]) == {"UNVERIFIED", "PENDING_VERIFICATION", "VERIFIED", None}
     assert set(seen["caller_reputation_status"]) == {"PENDING", "ACTIVE", "FAILED", "NOT_ENROLLED", None}
     assert set(seen["cnam_lookup"]) == {"enabled", "disabled", None}
-    assert None in seen["profile_uuid"] and len(seen["profile_uuid"]) > 2
-    assert None in seen["alias"] and "" in seen["alias"] and len(seen["alias"]) > 2
-    assert None in seen["cnam"] and len(seen["cnam"]) > 2
+    assert None in seen["profile_uuid"]
+    assert len(seen["profile_uuid"]) > 2
+    assert None in seen["alias"]
+    assert "" in seen["alias"]
+    assert len(seen["alias"]) > 2
+    assert None in seen["cnam"]
+    assert len(seen["cnam"]) > 2
     assert set(seen["sub_account"]) == {None, *(s for s, _ in demo.subaccounts)}
-    assert None in seen["application"] and len(seen["application"]) > 2
+    assert None in seen["application"]
+    assert len(seen["application"]) > 2
     assert set(seen["mms_enabled"]) == {True, False}
-    assert seen["active"][False] >= 1 and seen["active"][True] > seen["active"][False]
+    assert seen["active"][False] >= 1
+    assert seen["active"][True] > seen["active"][False]
     regions = {o["region"].rpartition(", ")[2] for o in objects}
-    assert "UNITED STATES" in regions and len(regions) >= 4
+    assert "UNITED STATES" in regions
+    assert len(regions) >= 4
     services = {(o["voice_enabled"], o["sms_enabled"], o["mms_enabled"]) for o in objects}
     assert {(True, True, True), (True, True, False), (True, False, False), (False, True, True)} <= services
     renewals = sorted(dt.date.fromisoformat(o["renewal_date"]) for o in objects)
@@ -105,7 +118,8 @@ def test_status_fields_are_null_exactly_where_they_do_not_apply() -> None:
         tollfree_sms = obj["number_type"] == "tollfree" and obj["sms_enabled"]
         assert (obj["toll_free_sms_verification"] is not None) == tollfree_sms, obj
         if not us:
-            assert obj["caller_reputation_status"] is None and obj["cnam_lookup"] is None
+            assert obj["caller_reputation_status"] is None
+            assert obj["cnam_lookup"] is None
         if obj["caller_reputation_status"] in ("PENDING", "ACTIVE", "FAILED"):
             assert obj["profile_uuid"] is not None
         if obj["mms_enabled"]:

@@ -18,7 +18,11 @@ from .conftest import Api, all_objects
 Obj = dict[str, Any]
 
 TENDLC = {"unregistered": "UNREGISTERED", "in_progress": "PROCESSING", "registered": "COMPLETED"}
-TOLL_FREE = {"unverified": "UNVERIFIED", "pending_verification": "PENDING_VERIFICATION", "verified": "VERIFIED"}
+TOLL_FREE = {
+    "unverified": "UNVERIFIED",
+    "pending_verification": "PENDING_VERIFICATION",
+    "verified": "VERIFIED",
+}
 
 
 def _pick(objects: list[Obj], key: str) -> Any:
@@ -28,8 +32,16 @@ def _pick(objects: list[Obj], key: str) -> Any:
     return values[len(values) // 2]
 
 
+Case = Callable[[list[Obj]], tuple[dict[str, str], Callable[[Obj], bool]]]
+
+
+def _mapped(name: str, value: str, object_value: str) -> Case:
+    """A filter in its own vocabulary selecting objects with ``object_value``."""
+    return lambda objs: ({name: value}, lambda o: o[name] == object_value)
+
+
 # (query parameters from the objects, expected predicate) for each documented filter.
-FILTER_CASES: dict[str, Callable[[list[Obj]], tuple[dict[str, str], Callable[[Obj], bool]]]] = {
+FILTER_CASES: dict[str, Case] = {
     "type": lambda objs: ({"type": "tollfree"}, lambda o: o["number_type"] == "tollfree"),
     "type=mobile": lambda objs: ({"type": "mobile"}, lambda o: o["number_type"] == "mobile"),
     "number_startswith": lambda objs: ({"number_startswith": "1"}, lambda o: o["number"].startswith("1")),
@@ -43,19 +55,31 @@ FILTER_CASES: dict[str, Callable[[list[Obj]], tuple[dict[str, str], Callable[[Ob
     ),
     "alias": lambda objs: ({"alias": _pick(objs, "alias")}, lambda o: o["alias"] == _pick(objs, "alias")),
     "services=voice": lambda objs: ({"services": "voice"}, lambda o: o["voice_enabled"]),
-    "services=sms,mms": lambda objs: ({"services": "sms,mms"}, lambda o: o["sms_enabled"] and o["mms_enabled"]),
-    "services=voice,sms": lambda objs: ({"services": "voice,sms"}, lambda o: o["voice_enabled"] and o["sms_enabled"]),
+    "services=sms,mms": lambda objs: (
+        {"services": "sms,mms"},
+        lambda o: o["sms_enabled"] and o["mms_enabled"],
+    ),
+    "services=voice,sms": lambda objs: (
+        {"services": "voice,sms"},
+        lambda o: o["voice_enabled"] and o["sms_enabled"],
+    ),
     "cnam_lookup": lambda objs: ({"cnam_lookup": "enabled"}, lambda o: o["cnam_lookup"] == "enabled"),
     "renewal_date": lambda objs: (
         {"renewal_date": objs[3]["renewal_date"]},
         lambda o: o["renewal_date"] == objs[3]["renewal_date"],
     ),
-    "renewal_date__gt": lambda objs: ({"renewal_date__gt": "2026-06-01"}, lambda o: o["renewal_date"] > "2026-06-01"),
+    "renewal_date__gt": lambda objs: (
+        {"renewal_date__gt": "2026-06-01"},
+        lambda o: o["renewal_date"] > "2026-06-01",
+    ),
     "renewal_date__gte": lambda objs: (
         {"renewal_date__gte": objs[3]["renewal_date"]},
         lambda o: o["renewal_date"] >= objs[3]["renewal_date"],
     ),
-    "renewal_date__lt": lambda objs: ({"renewal_date__lt": "2026-04-01"}, lambda o: o["renewal_date"] < "2026-04-01"),
+    "renewal_date__lt": lambda objs: (
+        {"renewal_date__lt": "2026-04-01"},
+        lambda o: o["renewal_date"] < "2026-04-01",
+    ),
     "renewal_date__lte": lambda objs: (
         {"renewal_date__lte": objs[3]["renewal_date"]},
         lambda o: o["renewal_date"] <= objs[3]["renewal_date"],
@@ -65,22 +89,11 @@ FILTER_CASES: dict[str, Callable[[list[Obj]], tuple[dict[str, str], Callable[[Ob
         lambda o: o["tendlc_campaign_id"] == _pick(objs, "tendlc_campaign_id"),
     ),
     **{
-        f"tendlc_registration_status={value}": (
-            lambda objs, value=value: (
-                {"tendlc_registration_status": value},
-                lambda o: o["tendlc_registration_status"] == TENDLC[value],
-            )
-        )
-        for value in TENDLC
+        f"tendlc_registration_status={v}": _mapped("tendlc_registration_status", v, TENDLC[v]) for v in TENDLC
     },
     **{
-        f"toll_free_sms_verification={value}": (
-            lambda objs, value=value: (
-                {"toll_free_sms_verification": value},
-                lambda o: o["toll_free_sms_verification"] == TOLL_FREE[value],
-            )
-        )
-        for value in TOLL_FREE
+        f"toll_free_sms_verification={v}": _mapped("toll_free_sms_verification", v, TOLL_FREE[v])
+        for v in TOLL_FREE
     },
     "combined": lambda objs: (
         {"type": "local", "services": "sms", "renewal_date__gte": "2026-03-01"},
@@ -99,7 +112,7 @@ def test_filter_selects_exactly_the_documented_numbers(
     assert 0 < len(expected) < len(objects), f"{case} must narrow the inventory for the test to mean anything"
     listed = main_api.list_all(**params)
     assert [o["number"] for o in listed] == expected
-    assert main_api.list(**params)["meta"]["total_count"] == len(expected)
+    assert main_api.page(**params)["meta"]["total_count"] == len(expected)
 
 
 def test_every_documented_filter_is_covered() -> None:
@@ -110,18 +123,24 @@ def test_every_documented_filter_is_covered() -> None:
 
 
 def test_filters_with_no_match_give_an_empty_page(main_api: Api) -> None:
-    page = main_api.list(alias="no such alias anywhere")
-    assert page["objects"] == [] and page["meta"]["total_count"] == 0
-    assert page["meta"]["next"] is None and page["meta"]["previous"] is None
+    page = main_api.page(alias="no such alias anywhere")
+    assert page["objects"] == []
+    assert page["meta"]["total_count"] == 0
+    assert page["meta"]["next"] is None
+    assert page["meta"]["previous"] is None
 
 
-def test_empty_alias_filter_selects_empty_aliases(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
+def test_empty_alias_filter_selects_empty_aliases(
+    app: Starlette, main_api: Api, demo: DemoCredentials
+) -> None:
     expected = [o["number"] for o in all_objects(app, demo.auth_id) if o["alias"] == ""]
     assert expected
     assert [o["number"] for o in main_api.list_all(alias="")] == expected
 
 
-def test_tolerant_level_accepts_what_real_sdks_send(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
+def test_tolerant_level_accepts_what_real_sdks_send(
+    app: Starlette, main_api: Api, demo: DemoCredentials
+) -> None:
     objects = all_objects(app, demo.auth_id)
     # plivo-go's number_type; the Node SDK's upper-case 10DLC values.
     assert [o["number"] for o in main_api.list_all(number_type="mobile")] == [
@@ -139,21 +158,24 @@ def test_documented_level_refuses_undocumented_values() -> None:
     assert response.status_code == 400
     assert response.json()["error"].startswith("tendlc_registration_status: 'COMPLETED' is not one of")
     # number_type is not a documented parameter: ignored like any unknown parameter.
-    page = api.list(number_type="mobile")
+    page = api.page(number_type="mobile")
     assert page["meta"]["total_count"] == 60
 
 
 def test_unknown_query_parameters_are_ignored(main_api: Api) -> None:
-    assert main_api.list(colour="blue")["meta"]["total_count"] == main_api.list()["meta"]["total_count"]
+    assert main_api.page(colour="blue")["meta"]["total_count"] == main_api.page()["meta"]["total_count"]
 
 
 def test_default_page_is_twenty(main_api: Api) -> None:
-    page = main_api.list()
-    assert page["meta"]["limit"] == 20 and page["meta"]["offset"] == 0
+    page = main_api.page()
+    assert page["meta"]["limit"] == 20
+    assert page["meta"]["offset"] == 0
     assert len(page["objects"]) == 20
 
 
-def test_paging_walks_every_number_once_in_a_stable_order(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
+def test_paging_walks_every_number_once_in_a_stable_order(
+    app: Starlette, main_api: Api, demo: DemoCredentials
+) -> None:
     numbers = [o["number"] for o in main_api.list_all()]
     assert numbers == [o["number"] for o in all_objects(app, demo.auth_id)]
     assert len(numbers) == len(set(numbers))
@@ -161,7 +183,7 @@ def test_paging_walks_every_number_once_in_a_stable_order(app: Starlette, main_a
 
 
 def test_meta_links_are_paths_that_keep_filters(main_api: Api, demo: DemoCredentials) -> None:
-    page = main_api.list(limit=3, offset=3, type="local", services="voice,sms", colour="ignored")
+    page = main_api.page(limit=3, offset=3, type="local", services="voice,sms", colour="ignored")
     meta = page["meta"]
     assert meta["next"] == (
         f"/v1/Account/{demo.auth_id}/Number/?limit=3&offset=6&type=local&services=voice%2Csms"
@@ -175,26 +197,28 @@ def test_meta_links_are_paths_that_keep_filters(main_api: Api, demo: DemoCredent
 
 
 def test_meta_on_first_and_last_pages(main_api: Api) -> None:
-    total = main_api.list()["meta"]["total_count"]
-    first = main_api.list(limit=7)
-    assert first["meta"]["previous"] is None and first["meta"]["next"] is not None
+    total = main_api.page()["meta"]["total_count"]
+    first = main_api.page(limit=7)
+    assert first["meta"]["previous"] is None
+    assert first["meta"]["next"] is not None
     last_offset = (total - 1) // 7 * 7
-    last = main_api.list(limit=7, offset=last_offset)
+    last = main_api.page(limit=7, offset=last_offset)
     assert last["meta"]["next"] is None
     assert len(last["objects"]) == total - last_offset
-    beyond = main_api.list(limit=7, offset=total + 50)
-    assert beyond["objects"] == [] and beyond["meta"]["next"] is None
+    beyond = main_api.page(limit=7, offset=total + 50)
+    assert beyond["objects"] == []
+    assert beyond["meta"]["next"] is None
     assert beyond["meta"]["previous"] is not None
 
 
 def test_previous_never_goes_below_zero(main_api: Api, demo: DemoCredentials) -> None:
-    page = main_api.list(limit=10, offset=4)
+    page = main_api.page(limit=10, offset=4)
     assert page["meta"]["previous"] == f"/v1/Account/{demo.auth_id}/Number/?limit=10&offset=0"
 
 
 def test_list_pages_validate_strictly(main_api: Api) -> None:
     for params in ({}, {"limit": 1}, {"type": "tollfree"}, {"offset": 10_000}):
-        page = main_api.list(**params)
+        page = main_api.page(**params)
         assert openapi.schema_errors(page, "NumberList", "documented") == []
 
 
@@ -229,13 +253,14 @@ def test_several_bad_parameters_are_all_reported(main_api: Api) -> None:
     response = main_api.client.get(main_api.numbers_path, params={"limit": 99, "type": "x"})
     assert response.status_code == 400
     error = response.json()["error"]
-    assert "limit: 99" in error and "type: 'x'" in error
+    assert "limit: 99" in error
+    assert "type: 'x'" in error
 
 
 def test_cache_follows_writes(main_api: Api) -> None:
-    before = main_api.list(type="mobile")
+    before = main_api.page(type="mobile")
     number = before["objects"][0]["number"]
     assert main_api.client.delete(main_api.number_path(number)).status_code == 204
-    after = main_api.list(type="mobile")
+    after = main_api.page(type="mobile")
     assert after["meta"]["total_count"] == before["meta"]["total_count"] - 1
     assert number not in [o["number"] for o in after["objects"]]

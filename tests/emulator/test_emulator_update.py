@@ -18,15 +18,15 @@ COMPLIANCE = "0b7f3d1e-5a6c-4e2f-9d8b-1c2a3e4f5a6b"
 
 def _find(app: Starlette, owner: str, **wanted: Any) -> dict[str, Any]:
     for obj in all_objects(app, owner):
-        if all(
-            (obj.get(k) == v if not callable(v) else v(obj.get(k))) for k, v in wanted.items()
-        ):
+        if all((obj.get(k) == v if not callable(v) else v(obj.get(k))) for k, v in wanted.items()):
             return obj
     raise AssertionError(f"no number with {wanted}")
 
 
 def _us_local(app: Starlette, owner: str) -> dict[str, Any]:
-    return _find(app, owner, number_type="local", region=lambda r: r.endswith("UNITED STATES"), sub_account=None)
+    return _find(
+        app, owner, number_type="local", region=lambda r: r.endswith("UNITED STATES"), sub_account=None
+    )
 
 
 def _accepted(response: Any) -> None:
@@ -55,7 +55,10 @@ def test_empty_alias_is_kept_as_empty(app: Starlette, main_api: Api, demo: DemoC
 def test_app_id_sets_the_application_uri(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
     obj = _us_local(app, demo.auth_id)
     _accepted(main_api.update(obj["number"], app_id="12345678901234567"))
-    assert main_api.get(obj["number"])["application"] == f"/v1/Account/{demo.auth_id}/Application/12345678901234567/"
+    assert (
+        main_api.get(obj["number"])["application"]
+        == f"/v1/Account/{demo.auth_id}/Application/12345678901234567/"
+    )
 
 
 def test_subaccount_transfer(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
@@ -68,18 +71,22 @@ def test_subaccount_transfer(app: Starlette, main_api: Api, demo: DemoCredential
     assert obj["number"] in [o["number"] for o in main_api.list_all(subaccount=sub_id)]
 
 
-def test_subaccount_transfer_only_to_own_subaccounts(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
+def test_subaccount_transfer_only_to_own_subaccounts(
+    app: Starlette, main_api: Api, demo: DemoCredentials
+) -> None:
     obj = _us_local(app, demo.auth_id)
     response = main_api.update(obj["number"], subaccount="SA" + "Q" * 18)
     assert response.status_code == 400
-    assert response.json()["error"] == "subaccount: 'SAQQQQQQQQQQQQQQQQQQ' is not a subaccount of this account"
+    assert (
+        response.json()["error"] == "subaccount: 'SAQQQQQQQQQQQQQQQQQQ' is not a subaccount of this account"
+    )
     assert main_api.get(obj["number"])["sub_account"] is None
 
 
 def test_a_subaccount_cannot_give_a_number_to_another(app: Starlette, demo: DemoCredentials) -> None:
     (sub_id, token), (other_sub, _) = demo.subaccounts[0], demo.subaccounts[1]
     sub_api = Api(app, sub_id, token)
-    number = sub_api.list()["objects"][0]["number"]
+    number = sub_api.page()["objects"][0]["number"]
     response = sub_api.update(number, subaccount=other_sub)
     assert response.status_code == 400
     assert "cannot move a number to another subaccount" in response.json()["error"]
@@ -89,8 +96,11 @@ def test_cnam_and_cnam_lookup(app: Starlette, main_api: Api, demo: DemoCredentia
     obj = _us_local(app, demo.auth_id)
     _accepted(main_api.update(obj["number"], cnam="ACME", cnam_lookup="disabled"))
     after = main_api.get(obj["number"])
-    assert after["cnam"] == "ACME" and after["cnam_lookup"] == "disabled"
-    _accepted(main_api.update(obj["number"], cnam_lookup="enabled", cnam_callback_url="https://example.com/cnam"))
+    assert after["cnam"] == "ACME"
+    assert after["cnam_lookup"] == "disabled"
+    _accepted(
+        main_api.update(obj["number"], cnam_lookup="enabled", cnam_callback_url="https://example.com/cnam")
+    )
     assert main_api.get(obj["number"])["cnam_lookup"] == "enabled"
 
 
@@ -112,7 +122,8 @@ def test_caller_reputation_enabled_sets_pending(app: Starlette, main_api: Api, d
     obj = _find(app, demo.auth_id, number_type="tollfree", sub_account=None)
     _accepted(main_api.update(obj["number"], caller_reputation="enabled", profile_uuid=PROFILE))
     after = main_api.get(obj["number"])
-    assert after["caller_reputation_status"] == "PENDING" and after["profile_uuid"] == PROFILE
+    assert after["caller_reputation_status"] == "PENDING"
+    assert after["profile_uuid"] == PROFILE
     _accepted(main_api.update(obj["number"], caller_reputation="disabled"))
     assert main_api.get(obj["number"])["caller_reputation_status"] == "NOT_ENROLLED"
 
@@ -126,7 +137,9 @@ def test_caller_reputation_only_for_us_local_and_tollfree(
     assert "US local and toll-free numbers only" in response.json()["error"]
 
 
-def test_compliance_application_only_while_pending(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
+def test_compliance_application_only_while_pending(
+    app: Starlette, main_api: Api, demo: DemoCredentials
+) -> None:
     pending = _find(app, demo.auth_id, active=False, sub_account=None)
     active = _find(app, demo.auth_id, active=True, sub_account=None)
     _accepted(main_api.update(pending["number"], compliance_application_id=COMPLIANCE))
@@ -140,7 +153,8 @@ def test_unknown_keys_are_ignored(app: Starlette, main_api: Api, demo: DemoCrede
     # The official Python SDK sends "number" in the body.
     _accepted(main_api.update(obj["number"], number=obj["number"], colour="blue", alias="x"))
     after = main_api.get(obj["number"])
-    assert after["alias"] == "x" and "colour" not in after
+    assert after["alias"] == "x"
+    assert "colour" not in after
 
 
 def test_form_encoded_body(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
@@ -151,7 +165,8 @@ def test_form_encoded_body(app: Starlette, main_api: Api, demo: DemoCredentials)
     )
     _accepted(response)
     after = main_api.get(obj["number"])
-    assert after["alias"] == "form alias" and after["caller_reputation_status"] == "PENDING"
+    assert after["alias"] == "form alias"
+    assert after["caller_reputation_status"] == "PENDING"
 
 
 def test_a_refused_update_changes_nothing(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
@@ -171,10 +186,19 @@ def test_a_refused_update_changes_nothing(app: Starlette, main_api: Api, demo: D
         ({"json": {"cnam_callback_url": "not a url"}}, "cnam_callback_url: 'not a url' is not a 'uri'"),
         ({"json": {"cnam_callback_method": "PUT"}}, "cnam_callback_method: 'PUT' is not one of"),
         ({"json": ["alias"]}, "request body must be a JSON object"),
-        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, "request body is not valid JSON"),
+        (
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            "request body is not valid JSON",
+        ),
         ({"content": b"", "headers": {"content-type": "application/json"}}, "a request body is required"),
-        ({"content": b"alias=x", "headers": {"content-type": "text/plain"}}, "unsupported Content-Type 'text/plain'"),
-        ({"content": b"\xff\xfe", "headers": {"content-type": "application/x-www-form-urlencoded"}}, "form body"),
+        (
+            {"content": b"alias=x", "headers": {"content-type": "text/plain"}},
+            "unsupported Content-Type 'text/plain'",
+        ),
+        (
+            {"content": b"\xff\xfe", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            "form body",
+        ),
     ],
 )
 def test_bad_bodies_get_400_saying_what_was_wrong(

@@ -1,0 +1,44 @@
+"""app.state.request_log: what was asked and answered, never a token."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from emulator import EmulatorConfig, RequestRecord, create_app
+from emulator.accounts import DemoCredentials
+
+from .conftest import Api, AsgiClient, all_objects
+
+
+def test_requests_are_recorded_with_authorization_redacted(
+    app: Starlette, main_api: Api, demo: DemoCredentials
+) -> None:
+    number = all_objects(app, demo.auth_id)[0]["number"]
+    main_api.page(limit=2, type="local")
+    main_api.update(number, alias="logged")
+    log: list[RequestRecord] = app.state.request_log
+    assert [(r.method, r.status) for r in log] == [("GET", 200), ("POST", 202)]
+    listed, updated = log
+    assert listed.path == main_api.numbers_path
+    assert listed.query == "limit=2&type=local"
+    assert updated.body == b'{"alias":"logged"}'
+    for record in log:
+        assert record.headers["authorization"] == "REDACTED"
+        assert demo.auth_token not in repr(record)
+        assert demo.auth_token not in str(record.headers)
+
+
+def test_failed_requests_are_recorded(app: Starlette, demo: DemoCredentials) -> None:
+    AsgiClient(app, auth=(demo.auth_id, "wrong")).get(f"/v1/Account/{demo.auth_id}/Number/")
+    (record,) = app.state.request_log
+    assert record.status == 401
+    assert "wrong" not in str(record.headers)
+
+
+def test_log_keeps_only_the_newest() -> None:
+    app = create_app(EmulatorConfig(numbers=5, request_log_limit=3))
+    demo = app.state.demo
+    client = AsgiClient(app, auth=(demo.auth_id, demo.auth_token))
+    for offset in range(5):
+        client.get(f"/v1/Account/{demo.auth_id}/Number/", params={"offset": offset})
+    assert [r.query for r in app.state.request_log] == ["offset=2", "offset=3", "offset=4"]
