@@ -155,7 +155,7 @@ def _install_hooks(schema: OpenApiSchema) -> None:
         pool = unrent_pool(active())
         if not pool:
             return st.just(path_parameters)
-        return st.sampled_from(pool).map(lambda number: {**path_parameters, "number": number})
+        return st.sampled_from(pool).map(lambda number: {**(path_parameters or {}), "number": number})
 
 
 def steer(case: Case, target: Target) -> None:
@@ -164,8 +164,8 @@ def steer(case: Case, target: Target) -> None:
     The path auth_id is the target's (another account's id is test_auth's job); on a live
     target an update only changes alias, which can always be put back.
     """
-    if case.path_parameters is not None and "auth_id" in case.path_parameters:
-        case.path_parameters["auth_id"] = target.auth_id
+    if "{auth_id}" in case.operation.path:
+        case.path_parameters = {**(case.path_parameters or {}), "auth_id": target.auth_id}
     if target.live and case.method.upper() == "POST" and isinstance(case.body, dict):
         alias = case.body.get("alias")
         case.body = {"alias": alias if isinstance(alias, str) else "contracts-suite"}
