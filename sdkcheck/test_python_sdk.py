@@ -22,39 +22,22 @@ from emulator import Faults
 
 from .findings import ObservedFinding
 from .pysdk import PythonSdk, describe, pointed_at
-from .run import Exchange, SdkRun, documented_properties
+from .run import SdkRun, documented_properties
+from .scenarios import (
+    LIST_PARAMETERS,
+    assert_clean,
+    assert_known,
+    case_id,
+    filter_cases,
+    inventory,
+    selects,
+    value_from,
+)
+from .scenarios import observe as observe_finding
 from .served import Served, served
 
 PINNED = "4.63.0"
 SDK = "python"
-LIST_PARAMETERS = {
-    p["name"]: p
-    for p in openapi.operation("listNumbers", "documented")[2]["parameters"]
-    if p["in"] == "query"
-}
-
-
-def inventory(emulator: Served) -> list[dict[str, Any]]:
-    return emulator.app.state.store.snapshot(emulator.auth_id)  # type: ignore[no-any-return]
-
-
-def assert_clean(exchange: Exchange) -> None:
-    assert not exchange.problems(), exchange.problems()
-
-
-def observe(run: SdkRun, method: str, signature: str, evidence: str) -> ObservedFinding:
-    finding = ObservedFinding(SDK, method, signature, evidence)
-    run.observe(finding)
-    return finding
-
-
-def assert_known(run: SdkRun, *findings: ObservedFinding) -> None:
-    new = [f for f in findings if not run.is_known(f)]
-    assert not new, "\n".join(
-        f"NEW finding {f.signature!r} for {f.sdk} {f.method}: {f.evidence}\n"
-        "  (review it; if understood, add it to sdkcheck/known_findings.yaml)"
-        for f in new
-    )
 
 
 def unreachable(sdk_object: Any, raw: dict[str, Any]) -> list[str]:
@@ -75,81 +58,8 @@ def assert_list_parses(result: Any, raw: dict[str, Any]) -> None:
         assert sdk_object.id == raw_object["number"]
 
 
-# --- how each list filter narrows, from the spec's extensions where it states them -----------------
-
-
-def _compares(op: str) -> Callable[[Any, Any], bool]:
-    return {
-        "eq": lambda a, b: a == b,
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-    }[op]
-
-
-def selects(name: str, value: Any) -> Callable[[dict[str, Any]], bool]:
-    """Whether a raw number object satisfies filter ``name=value``, as the spec states the filter."""
-    param = LIST_PARAMETERS.get(name, {})
-    if "x-filter-maps-to" in param:
-        mapping = param["x-filter-maps-to"]
-        return lambda o: o.get(mapping["property"]) == mapping["values"][value]
-    if "x-filter-compares" in param:
-        rule = param["x-filter-compares"]
-        compare = _compares(rule["op"])
-        return lambda o: o.get(rule["property"]) is not None and compare(o[rule["property"]], value)
-    if name == "services":
-        wanted = value if isinstance(value, list) else value.split(",")
-        return lambda o: all(o.get(f"{service}_enabled") for service in wanted)
-    if name == "number_startswith":
-        return lambda o: o["number"].startswith(value)
-    field = {"type": "number_type", "subaccount": "sub_account"}.get(name, name)
-    return lambda o: o.get(field) == value
-
-
-def filter_cases() -> Iterator[tuple[str, Any]]:
-    for name, param in LIST_PARAMETERS.items():
-        if name in ("limit", "offset"):
-            continue
-        for value in param.get("schema", {}).get("enum", []):
-            yield name, value
-    yield from [
-        ("services", "sms"),
-        ("services", "voice"),
-        ("services", "mms"),
-        ("services", ["sms", "voice"]),
-    ]
-    yield from [("services", ["voice", "mms"]), ("number_startswith", None), ("subaccount", None)]
-    yield from [("alias", None), ("tendlc_campaign_id", None)]
-    for name in (
-        "renewal_date",
-        "renewal_date__gt",
-        "renewal_date__gte",
-        "renewal_date__lt",
-        "renewal_date__lte",
-    ):
-        yield name, None
-
-
-def value_from(emulator: Served, name: str) -> Any:
-    """A filter value that selects something in the emulator's inventory."""
-    numbers = inventory(emulator)
-    if name == "number_startswith":
-        return numbers[0]["number"][:4]
-    if name == "subaccount":
-        return emulator.demo.subaccounts[0][0]
-    if name == "alias":
-        return next(n["alias"] for n in numbers if n.get("alias"))
-    if name == "tendlc_campaign_id":
-        return next(n["tendlc_campaign_id"] for n in numbers if n.get("tendlc_campaign_id"))
-    dates = sorted(n["renewal_date"] for n in numbers if n.get("renewal_date"))
-    return dates[len(dates) // 2]
-
-
-def case_id(case: tuple[str, Any]) -> str:
-    name, value = case
-    shown = ",".join(value) if isinstance(value, list) else value
-    return f"{name}={shown}" if shown is not None else name
+def observe(run: SdkRun, method: str, signature: str, evidence: str) -> ObservedFinding:
+    return observe_finding(run, SDK, method, signature, evidence)
 
 
 # --- the SDK itself ---------------------------------------------------------------------------------
