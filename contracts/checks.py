@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 from schemathesis.checks import not_a_server_error
@@ -19,13 +20,15 @@ from schemathesis.specs.openapi import checks as builtin
 
 import openapi
 from contracts import report
-from contracts.target import active
+from contracts.curl import describe_exchange
+from contracts.target import Target, active
 
 __all__ = [
     "BUILTIN_CHECKS",
     "CUSTOM_CHECKS",
     "HINT_FORMATS_PREFIX",
     "api_id_where_documented",
+    "assert_error_body",
     "documented_negative_data_rejection",
     "list_meta_consistent",
     "observed_deviations",
@@ -257,3 +260,20 @@ CUSTOM_CHECKS = [
     list_meta_consistent,
     observed_deviations,
 ]
+
+
+def assert_error_body(response: httpx.Response, target: Target, level: openapi.Level | None = None) -> None:
+    """A 4xx answer is Plivo's JSON error: an object with a non-empty ``error`` (api_id optional)."""
+    kind = response.headers.get("content-type", "")
+    assert kind.split(";")[0].strip() == "application/json", (
+        f"a {response.status_code} answer must be application/json (spec: Error responses), got {kind!r}\n"
+        f"{describe_exchange(response, target)}"
+    )
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError(f"error body is not JSON\n{describe_exchange(response, target)}") from None
+    problems = openapi.schema_errors(body, "Error", level or target.level)
+    assert not problems, (
+        f"error body breaks the Error schema: {problems}\n{describe_exchange(response, target)}"
+    )

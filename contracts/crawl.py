@@ -7,17 +7,19 @@ meaning of a filter to the crawl, and compare with what the target answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from contracts.curl import describe_exchange
-from contracts.target import Target
+from contracts.target import Credentials, Target
 
 __all__ = ["Crawl", "CrawlError", "crawl", "get_page", "known_numbers", "known_subaccounts"]
 
 PAGE_LIMIT = 20
+RATE_LIMIT_PAUSES = (1.0, 2.0, 5.0, 0.0)
 # A target whose total_count grows without end must not hang the suite.
 MAX_PAGES = 500
 
@@ -44,12 +46,17 @@ class Crawl:
 
 
 def get_page(
-    target: Target, params: Mapping[str, Any], client: httpx.Client | None = None
+    target: Target, params: Mapping[str, Any], as_: Credentials | None = None
 ) -> tuple[httpx.Response, dict[str, Any]]:
-    """One list request; a clear failure unless it is a JSON 200."""
-    http = client or target.http
-    auth = None if client is not None else httpx.BasicAuth(*target.credentials.basic)
-    response = http.get(target.numbers_path, params=dict(params), auth=auth or httpx.USE_CLIENT_DEFAULT)
+    """One list request (as the target's account, or ``as_`` on its own path); a JSON 200 or a clear failure."""
+    credentials = as_ or target.credentials
+    path = f"/v1/Account/{credentials.auth_id}/Number/"
+    for pause in RATE_LIMIT_PAUSES:
+        response = target.http.get(path, params=dict(params), auth=httpx.BasicAuth(*credentials.basic))
+        if response.status_code != 429:
+            break
+        # Plivo allows 300 requests per 5 s per account and documents no Retry-After.
+        time.sleep(pause)
     if response.status_code != 200:
         raise CrawlError(f"listing numbers failed\n{describe_exchange(response, target)}")
     try:
@@ -61,14 +68,12 @@ def get_page(
     return response, body
 
 
-def crawl(
-    target: Target, params: Mapping[str, Any] | None = None, client: httpx.Client | None = None
-) -> Crawl:
+def crawl(target: Target, params: Mapping[str, Any] | None = None, as_: Credentials | None = None) -> Crawl:
     """All pages for ``params`` (filters only), walking offsets of ``PAGE_LIMIT``."""
     result = Crawl(params={k: str(v) for k, v in (params or {}).items()})
     offset = 0
     while result.pages < MAX_PAGES:
-        _, body = get_page(target, {**result.params, "limit": PAGE_LIMIT, "offset": offset}, client)
+        _, body = get_page(target, {**result.params, "limit": PAGE_LIMIT, "offset": offset}, as_)
         result.pages += 1
         meta = body.get("meta") or {}
         result.total_count = int(meta.get("total_count", 0))

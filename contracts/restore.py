@@ -16,7 +16,16 @@ import httpx
 from contracts.curl import describe_exchange
 from contracts.target import NUMBER_PATH, Target
 
-__all__ = ["RESTORABLE", "RestoreFailed", "around_update", "restore_body", "snapshot", "snapshot_differences"]
+__all__ = [
+    "RESTORABLE",
+    "RestoreFailed",
+    "around_update",
+    "kept",
+    "put_back",
+    "restore_body",
+    "snapshot",
+    "snapshot_differences",
+]
 
 # Object field -> (update field, how to send the snapshot value back). A field whose
 # snapshot value cannot be sent back (None) is not restorable and is never changed live.
@@ -76,7 +85,12 @@ def restore_body(before: Mapping[str, Any], changed: set[str]) -> tuple[dict[str
     return body, impossible
 
 
-def put_back(target: Target, number: str, before: Mapping[str, Any]) -> None:
+def put_back(target: Target, number: str, before: Mapping[str, Any], strict: bool = True) -> None:
+    """Write back every changed field and prove it with a fresh read.
+
+    ``strict`` (always on live targets) also fails when a changed field has no way back;
+    the embedded emulator is ours to leave changed.
+    """
     after = snapshot(target, number)
     if after is None:
         raise RestoreFailed(f"number {number} disappeared during an update test")
@@ -94,12 +108,26 @@ def put_back(target: Target, number: str, before: Mapping[str, Any]) -> None:
             )
     final = snapshot(target, number) or {}
     left = snapshot_differences(before, final)
+    if not strict:
+        left = {k: v for k, v in left.items() if k not in impossible and k in RESTORABLE}
+        impossible = set()
     if left or impossible:
         raise RestoreFailed(
             f"number {number} could not be restored to its snapshot; still different: "
             + ", ".join(f"{k}: {v[1]!r} (was {v[0]!r})" for k, v in left.items())
             + (f"; not restorable through the API: {sorted(impossible)}" if impossible else "")
         )
+
+
+@contextlib.contextmanager
+def kept(target: Target, number: str) -> Iterator[None]:
+    """Whatever happens inside, ``number`` ends as it started (a no-op off live targets)."""
+    before = snapshot(target, number) if target.live else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            put_back(target, number, before)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,116 @@
+"""The documented meaning of each list filter, as a predicate over one number object.
+
+Meaning comes from the spec wherever it states it: ``x-filter-maps-to`` (a filter
+vocabulary mapped onto an object property), ``x-filter-compares`` (a comparison with a
+property) and ``x-filter-semantics`` (``all-of`` for services). The few filters whose
+meaning is only in prose (type, prefix, subaccount, exact alias, ...) are in
+:data:`PROSE_FILTERS`, each with the sentence it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import openapi
+
+__all__ = ["PROSE_FILTERS", "Filter", "filters", "matches_all"]
+
+Predicate = Callable[[Mapping[str, Any], str], bool]
+
+_COMPARE: dict[str, Callable[[str, str], bool]] = {
+    "eq": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+def _equals(prop: str) -> Predicate:
+    return lambda obj, value: obj.get(prop) == value
+
+
+# Filters whose meaning the spec gives in words only; the strings quote the spec.
+PROSE_FILTERS: dict[str, tuple[str, Predicate]] = {
+    "type": ("Filter by number type.", _equals("number_type")),
+    "number_type": ("plivo-go's name for `type`.", _equals("number_type")),
+    "number_startswith": (
+        'Filter by prefix of the number (digits, without "+").',
+        lambda obj, value: str(obj.get("number", "")).lstrip("+").startswith(value),
+    ),
+    "subaccount": ("Objects answer it in `sub_account`.", _equals("sub_account")),
+    "alias": ("Filter by exact alias.", _equals("alias")),
+    "cnam_lookup": ("Filter by CNAM lookup status.", _equals("cnam_lookup")),
+    "tendlc_campaign_id": ("Filter by 10DLC campaign id.", _equals("tendlc_campaign_id")),
+}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One list filter: its name, where its meaning comes from, and the predicate."""
+
+    name: str
+    source: str
+    predicate: Predicate
+    values: tuple[str, ...] = ()
+
+    def holds(self, obj: Mapping[str, Any], value: str) -> bool:
+        return self.predicate(obj, value)
+
+    def __repr__(self) -> str:
+        return f"<Filter {self.name} ({self.source})>"
+
+
+def _maps_to(spec: Mapping[str, Any], level: openapi.Level) -> Predicate:
+    prop = spec["property"]
+    vocabulary: dict[str, str] = dict(spec["values"])
+
+    def holds(obj: Mapping[str, Any], value: str) -> bool:
+        # The filter's own word maps onto the object's; an object word (the Node SDK sends
+        # those) selects itself. Tolerant level also admits the recorded lower-case values.
+        wanted = vocabulary.get(value, value)
+        got = obj.get(prop)
+        if level == "tolerant" and isinstance(got, str):
+            return got.upper() == wanted.upper()
+        return bool(got == wanted)
+
+    return holds
+
+
+def _compares(spec: Mapping[str, Any]) -> Predicate:
+    prop, compare = spec["property"], _COMPARE[spec["op"]]
+    return lambda obj, value: isinstance(obj.get(prop), str) and compare(obj[prop], value)
+
+
+def _all_of(obj: Mapping[str, Any], value: str) -> bool:
+    return all(obj.get(f"{service}_enabled") is True for service in value.split(","))
+
+
+def filters(level: openapi.Level) -> dict[str, Filter]:
+    """Every documented filter of listNumbers (tolerant level adds observed ones)."""
+    _, _, op = openapi.operation("listNumbers", level)
+    out: dict[str, Filter] = {}
+    for parameter in op.get("parameters", []):
+        name = parameter["name"]
+        if parameter.get("in") != "query" or name in ("limit", "offset"):
+            continue
+        enum = tuple(parameter.get("schema", {}).get("enum", ()))
+        if "x-filter-maps-to" in parameter:
+            out[name] = Filter(name, "x-filter-maps-to", _maps_to(parameter["x-filter-maps-to"], level), enum)
+        elif "x-filter-compares" in parameter:
+            out[name] = Filter(name, "x-filter-compares", _compares(parameter["x-filter-compares"]))
+        elif parameter.get("x-filter-semantics") == "all-of":
+            out[name] = Filter(name, "x-filter-semantics: all-of", _all_of)
+        elif name in PROSE_FILTERS:
+            text, predicate = PROSE_FILTERS[name]
+            out[name] = Filter(name, f"description: {text}", predicate, enum)
+        else:
+            raise KeyError(f"listNumbers filter {name!r} has no stated meaning; add it to PROSE_FILTERS")
+    return out
+
+
+def matches_all(obj: Mapping[str, Any], chosen: Mapping[str, str], table: Mapping[str, Filter]) -> bool:
+    """Filters combine with AND (spec: "Every filter narrows the set; filters combine with AND")."""
+    return all(table[name].holds(obj, value) for name, value in chosen.items())

@@ -1,0 +1,107 @@
+"""Authentication and account isolation.
+
+No credentials or a wrong token: 401 with Plivo's error body (api_id optional). Another
+account's auth_id in the path: 401. Another account cannot see our numbers, and a
+subaccount sees exactly the numbers assigned to it.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from contracts import restore
+from contracts.checks import assert_error_body
+from contracts.crawl import crawl
+from contracts.curl import describe_exchange
+from contracts.target import Target
+
+pytestmark = pytest.mark.live_safe
+
+OTHER_MAIN = "MA" + "Z" * 18
+
+
+def _some_number(target: Target) -> str:
+    numbers = crawl(target).numbers
+    return numbers[0] if numbers else "14155550100"
+
+
+@pytest.mark.parametrize("credentials", ["none", "wrong-token", "unknown-account"])
+@pytest.mark.parametrize("operation", ["listNumbers", "getNumber"])
+def test_bad_credentials_are_refused_with_401(target: Target, credentials: str, operation: str) -> None:
+    auth = {
+        "none": None,
+        "wrong-token": httpx.BasicAuth(target.auth_id, "not-the-token"),
+        "unknown-account": httpx.BasicAuth(OTHER_MAIN, "not-the-token"),
+    }[credentials]
+    path = target.numbers_path if operation == "listNumbers" else target.number_path(_some_number(target))
+    response = target.http.get(path, auth=auth or httpx.USE_CLIENT_DEFAULT)
+    assert response.status_code == 401, (
+        f"{operation} with {credentials} credentials must be refused with 401\n{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+    assert target.auth_token not in response.text
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+def test_writes_without_credentials_are_refused(target: Target, method: str) -> None:
+    if target.live and method == "DELETE":
+        pytest.skip("live target: DELETE is only ever sent for the --unrent numbers")
+    number = _some_number(target)
+    kwargs = {"json": {"alias": "nobody"}} if method == "POST" else {}
+    with restore.kept(target, number):
+        response = target.http.request(method, target.number_path(number), **kwargs)
+    assert response.status_code == 401, f"{method} without credentials\n{describe_exchange(response, target)}"
+    assert_error_body(response, target)
+    assert crawl(target).numbers.count(number) == 1, "a refused request changed the account"
+
+
+def test_another_accounts_path_is_refused(target: Target) -> None:
+    other = target.other_account.auth_id if target.other_account else OTHER_MAIN
+    auth = httpx.BasicAuth(*target.credentials.basic)
+    for path in (f"/v1/Account/{other}/Number/", f"/v1/Account/{other}/Number/{_some_number(target)}/"):
+        response = target.http.get(path, auth=auth)
+        assert response.status_code == 401, (
+            f"our credentials on another account's path must be refused with 401 (spec: Unauthorized)\n"
+            f"{describe_exchange(response, target)}"
+        )
+        assert_error_body(response, target)
+
+
+def test_another_account_cannot_see_our_numbers(target: Target) -> None:
+    other = target.other_account
+    if other is None:
+        pytest.skip("no second account: set PLIVO_OTHER_AUTH_ID / PLIVO_OTHER_AUTH_TOKEN")
+    ours = crawl(target)
+    theirs = crawl(target, as_=other)
+    shared = set(ours.numbers) & set(theirs.numbers)
+    assert not shared, f"numbers listed by both accounts: {sorted(shared)[:5]}"
+    if ours.numbers:
+        response = target.http.get(
+            target.number_path(ours.numbers[0], auth_id=other.auth_id), auth=httpx.BasicAuth(*other.basic)
+        )
+        assert response.status_code == 404, (
+            f"another account reading our number through its own path must get 404\n"
+            f"{describe_exchange(response, target)}"
+        )
+        assert_error_body(response, target)
+
+
+def test_subaccount_sees_exactly_its_numbers(target: Target) -> None:
+    sub = target.subaccount
+    if sub is None:
+        pytest.skip("no subaccount credentials: set PLIVO_SUBACCOUNT_AUTH_ID / PLIVO_SUBACCOUNT_AUTH_TOKEN")
+    main = crawl(target)
+    expected = sorted(str(o["number"]) for o in main.objects if o.get("sub_account") == sub.auth_id)
+    seen = crawl(target, as_=sub)
+    assert sorted(seen.numbers) == expected, (
+        f"subaccount {sub.auth_id} should see exactly the {len(expected)} numbers whose sub_account it is; "
+        f"saw {len(seen.numbers)}: missing {sorted(set(expected) - set(seen.numbers))[:5]}, "
+        f"extra {sorted(set(seen.numbers) - set(expected))[:5]}"
+    )
+    response = target.http.get(target.numbers_path, auth=httpx.BasicAuth(*sub.basic))
+    assert response.status_code == 401, (
+        f"a subaccount on its main account's path must be refused with 401\n{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)

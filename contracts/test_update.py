@@ -1,0 +1,268 @@
+"""Update round-trips: every writable field shows on the next get, nothing else moves.
+
+Each test snapshots its number first and puts back every changed field in a finalizer,
+even when it fails half-way; the finalizer's second read proves the number matches its
+snapshot. On a live target these tests need --allow-writes, and fields whose old value
+cannot be written back are not changed at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+import openapi
+from contracts import restore
+from contracts.checks import assert_error_body
+from contracts.crawl import Crawl, crawl
+from contracts.curl import describe_exchange
+from contracts.target import Target
+
+pytestmark = pytest.mark.writes
+
+DOCUMENTED_FIELDS = set(openapi.load_spec("documented")["components"]["schemas"]["AccountPhoneNumber"]["properties"])
+
+
+def _is_us(obj: dict[str, Any]) -> bool:
+    return str(obj.get("region", "")).endswith("UNITED STATES")
+
+
+def _app_id(uri: Any) -> str | None:
+    return uri.rstrip("/").rsplit("/", 1)[-1] if isinstance(uri, str) and uri else None
+
+
+@dataclass(frozen=True)
+class FieldUpdate:
+    """One writable field: which number suits it, what to send, what must show afterwards."""
+
+    name: str
+    suits: Callable[[dict[str, Any]], bool]
+    body: Callable[[dict[str, Any], Crawl, Target], dict[str, Any] | None]
+    shows: Callable[[dict[str, Any], dict[str, Any]], str | None]  # (body, after) -> problem
+    may_change: frozenset[str] = field(default_factory=frozenset)
+    may_refuse: bool = False  # a proper 4xx is a legitimate answer (e.g. an unknown profile)
+
+    def __repr__(self) -> str:
+        return f"<FieldUpdate {self.name}>"
+
+
+def _shows(prop: str, key: str) -> Callable[[dict[str, Any], dict[str, Any]], str | None]:
+    def check(body: dict[str, Any], after: dict[str, Any]) -> str | None:
+        if after.get(prop) != body[key]:
+            return f"{prop} is {after.get(prop)!r} after updating {key} to {body[key]!r}"
+        return None
+
+    return check
+
+
+def _other_app(obj: dict[str, Any], full: Crawl, target: Target) -> dict[str, Any] | None:
+    current = _app_id(obj.get("application"))
+    apps = sorted({a for o in full.objects if (a := _app_id(o.get("application"))) and a != current})
+    return {"app_id": apps[0]} if apps else None
+
+
+def _other_subaccount(obj: dict[str, Any], full: Crawl, target: Target) -> dict[str, Any] | None:
+    subs = {str(o["sub_account"]) for o in full.objects if o.get("sub_account")}
+    if target.subaccount is not None:
+        subs.add(target.subaccount.auth_id)
+    subs.discard(str(obj.get("sub_account")))
+    return {"subaccount": sorted(subs)[0]} if subs else None
+
+
+def _shows_app(body: dict[str, Any], after: dict[str, Any]) -> str | None:
+    if _app_id(after.get("application")) != body["app_id"]:
+        return f"application is {after.get('application')!r} after updating app_id to {body['app_id']!r}"
+    return None
+
+
+def _flip(value: Any) -> str:
+    return "disabled" if value == "enabled" else "enabled"
+
+
+def _reputation_suits(obj: dict[str, Any]) -> bool:
+    return _is_us(obj) and obj.get("number_type") in ("local", "tollfree")
+
+
+def _shows_reputation(body: dict[str, Any], after: dict[str, Any]) -> str | None:
+    if after.get("profile_uuid") != body["profile_uuid"]:
+        return f"profile_uuid is {after.get('profile_uuid')!r} after updating it to {body['profile_uuid']!r}"
+    if after.get("caller_reputation_status") in (None, "NOT_ENROLLED"):
+        return f"caller_reputation_status is {after.get('caller_reputation_status')!r} after enabling it"
+    return None
+
+
+def _nothing_visible(body: dict[str, Any], after: dict[str, Any]) -> str | None:
+    return None
+
+
+UPDATES = [
+    FieldUpdate(
+        "alias",
+        lambda o: True,
+        lambda o, f, t: {"alias": f"contracts {uuid.uuid4().hex[:8]}"},
+        _shows("alias", "alias"),
+        frozenset({"alias"}),
+    ),
+    FieldUpdate("app_id", lambda o: True, _other_app, _shows_app, frozenset({"application"})),
+    FieldUpdate(
+        "subaccount",
+        lambda o: bool(o.get("sub_account")),
+        _other_subaccount,
+        _shows("sub_account", "subaccount"),
+        frozenset({"sub_account", "resource_uri"}),
+    ),
+    FieldUpdate(
+        "cnam_lookup",
+        lambda o: _is_us(o) and o.get("cnam_lookup") in ("enabled", "disabled"),
+        lambda o, f, t: {"cnam_lookup": _flip(o.get("cnam_lookup"))},
+        _shows("cnam_lookup", "cnam_lookup"),
+        frozenset({"cnam_lookup"}),
+    ),
+    FieldUpdate(
+        "cnam",
+        lambda o: _is_us(o) and isinstance(o.get("cnam"), str),
+        lambda o, f, t: {"cnam": "CONTRACTS TEST"},
+        _shows("cnam", "cnam"),
+        frozenset({"cnam"}),
+    ),
+    FieldUpdate(
+        "cnam_callback_url",
+        _is_us,
+        lambda o, f, t: {"cnam_callback_url": "https://example.com/cnam", "cnam_callback_method": "GET"},
+        _nothing_visible,
+    ),
+    FieldUpdate(
+        "caller_reputation",
+        _reputation_suits,
+        lambda o, f, t: {"caller_reputation": "enabled", "profile_uuid": str(uuid.uuid4())},
+        _shows_reputation,
+        frozenset({"profile_uuid", "caller_reputation_status"}),
+        may_refuse=True,  # a profile the target does not know may be refused
+    ),
+    FieldUpdate(
+        "caller_reputation_callback_url",
+        _reputation_suits,
+        lambda o, f, t: {
+            "caller_reputation_callback_url": "https://example.com/reputation",
+            "caller_reputation_callback_method": "POST",
+        },
+        _nothing_visible,
+    ),
+    FieldUpdate(
+        "compliance_application_id",
+        lambda o: True,
+        lambda o, f, t: {"compliance_application_id": str(uuid.uuid4())},
+        _nothing_visible,
+        frozenset({"compliance_application_id", "compliance_status"}),
+        may_refuse=True,  # an unknown compliance application may be refused
+    ),
+]
+
+
+def _post(target: Target, number: str, body: dict[str, Any], form: bool = False) -> httpx.Response:
+    auth = httpx.BasicAuth(*target.credentials.basic)
+    path = target.number_path(number)
+    if form:
+        return target.http.post(path, data=body, auth=auth)
+    return target.http.post(path, json=body, auth=auth)
+
+
+@pytest.fixture
+def restored(target: Target) -> Iterator[Callable[[str], dict[str, Any]]]:
+    """Snapshot numbers on request; put every one back afterwards and prove it."""
+    snapshots: dict[str, dict[str, Any]] = {}
+
+    def take(number: str) -> dict[str, Any]:
+        before = restore.snapshot(target, number)
+        assert before is not None, f"number {number} vanished before the test could use it"
+        snapshots.setdefault(number, before)
+        return before
+
+    yield take
+    for number, before in snapshots.items():
+        restore.put_back(target, number, before, strict=target.live)
+
+
+def _candidate(full: Crawl, update: FieldUpdate, target: Target) -> dict[str, Any]:
+    for obj in full.objects:
+        if not update.suits(obj):
+            continue
+        if target.live:
+            # Only change what can be written back exactly.
+            changed = set(update.may_change)
+            _, impossible = restore.restore_body(obj, changed)
+            if impossible:
+                continue
+        return obj
+    pytest.skip(f"no number on the target suits an update of {update.name}")
+
+
+def _side_effects(before: dict[str, Any], after: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    differences = restore.snapshot_differences(before, after)
+    return {k: v for k, v in differences.items() if k in DOCUMENTED_FIELDS and k not in allowed}
+
+
+@pytest.mark.parametrize("update", UPDATES, ids=lambda u: u.name)
+def test_update_round_trips_without_side_effects(
+    target: Target, restored: Callable[[str], dict[str, Any]], update: FieldUpdate
+) -> None:
+    full = crawl(target)
+    obj = _candidate(full, update, target)
+    number = str(obj["number"])
+    before = restored(number)
+    body = update.body(before, full, target)
+    if body is None:
+        pytest.skip(f"the target has no second value to set {update.name} to")
+    response = _post(target, number, body)
+    if update.may_refuse and 400 <= response.status_code < 500:
+        assert_error_body(response, target)
+        return
+    assert response.status_code == 202, (
+        f"update of {update.name} with {body} should be accepted with 202\n{describe_exchange(response, target)}"
+    )
+    problems = openapi.schema_errors(response.json(), "UpdateResult", target.level)
+    assert not problems, f"update answer breaks UpdateResult: {problems}\n{describe_exchange(response, target)}"
+    after = restore.snapshot(target, number)
+    assert after is not None, f"number {number} disappeared after an update of {update.name}"
+    problem = update.shows(body, after)
+    assert problem is None, f"update of {update.name} did not show on the next get: {problem}"
+    effects = _side_effects(before, after, update.may_change)
+    assert not effects, f"update of {update.name} also changed other fields: {effects}"
+
+
+def test_unknown_keys_are_ignored(target: Target, restored: Callable[[str], dict[str, Any]]) -> None:
+    """The spec: keys not listed are ignored (the Python SDK sends `number` too)."""
+    full = crawl(target)
+    number = str(full.objects[0]["number"]) if full.objects else pytest.skip("the target has no numbers")
+    before = restored(number)
+    alias = f"contracts {uuid.uuid4().hex[:8]}"
+    response = _post(target, number, {"alias": alias, "number": number, "x_contracts_unknown": "1"})
+    assert response.status_code == 202, f"unknown keys must be ignored\n{describe_exchange(response, target)}"
+    after = restore.snapshot(target, number) or {}
+    assert after.get("alias") == alias
+    assert not _side_effects(before, after, frozenset({"alias"}))
+
+
+def test_form_encoded_update_is_accepted(target: Target, restored: Callable[[str], dict[str, Any]]) -> None:
+    full = crawl(target)
+    number = str(full.objects[-1]["number"]) if full.objects else pytest.skip("the target has no numbers")
+    restored(number)
+    alias = f"form {uuid.uuid4().hex[:8]}"
+    response = _post(target, number, {"alias": alias}, form=True)
+    assert response.status_code == 202, (
+        f"the spec lists application/x-www-form-urlencoded for updates\n{describe_exchange(response, target)}"
+    )
+    assert (restore.snapshot(target, number) or {}).get("alias") == alias
+
+
+def test_update_of_a_number_not_on_the_account_is_404(target: Target) -> None:
+    full = crawl(target)
+    missing = next(n for n in (f"1999555{i:04d}" for i in range(10000)) if n not in set(full.numbers))
+    response = _post(target, missing, {"alias": "nobody"})
+    assert response.status_code == 404, f"updating a number not on the account\n{describe_exchange(response, target)}"
+    assert_error_body(response, target)
