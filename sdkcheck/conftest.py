@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .findings import FindingsFileError
+from .findings import KNOWN_FINDINGS_PATH, FindingsFileError, load_known
 from .nodesdk import NodeSdk, node_unavailable
 from .pysdk import PythonSdk, pointed_at
 from .report import write_report
@@ -67,9 +67,28 @@ def _module_sdk(item: pytest.Item) -> str | None:
     return MODULES.get(module.__name__.rsplit(".", 1)[-1]) if module is not None else None
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sdkcheck", "SDK conformance (pytest sdkcheck)")
+    group.addoption(
+        "--sdk-known-findings",
+        default=str(KNOWN_FINDINGS_PATH),
+        help="the reviewed findings file to compare with (default: sdkcheck/known_findings.yaml)",
+    )
+    group.addoption(
+        "--sdk-report",
+        default=None,
+        help="where to write the HTML report (default: reports/sdk.html under the repository root)",
+    )
+
+
+def report_path(config: pytest.Config) -> Path:
+    chosen = config.getoption("--sdk-report")
+    return Path(chosen) if chosen else Path(config.rootpath) / "reports" / "sdk.html"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        config.stash[RUN_KEY] = SdkRun()
+        config.stash[RUN_KEY] = SdkRun(load_known(Path(config.getoption("--sdk-known-findings"))))
     except FindingsFileError as error:
         raise pytest.UsageError(str(error)) from None
     _SELECTION[:] = [Selection()]
@@ -125,7 +144,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run.reconciliation is None:
         run.complete = complete_sdks()
         run.reconcile()
-    path = Path(session.config.rootpath) / "reports" / "sdk.html"
+    path = report_path(session.config)
     write_report(run, path)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
