@@ -146,9 +146,5 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return error_response(404, f"not found: no resource at {request.url.path}")
 
 
-async def method_not_allowed(request: Request, exc: Exception) -> Response:
-    return error_response(405, f"method {request.method} not allowed")
-
-
 async def server_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal server error")

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from . import demo, filters, validation
-from .api import NumberApi, method_not_allowed, not_found, server_error
+from .api import NumberApi, not_found, server_error
 from .config import EmulatorConfig
 from .faults import FaultMiddleware
 from .requestlog import RequestLog, RequestLogMiddleware
 from .store import NumberStore
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 StoreWrapper = Callable[[NumberStore], NumberStore]
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class AnyMethod:
+    """An ASGI endpoint for a request handler; Starlette applies no method filter to these."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handler(Request(scope, receive))
+        await response(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"<AnyMethod {getattr(self.handler, '__name__', self.handler)}>"
 
 
 def create_app(
@@ -41,12 +58,14 @@ def create_app(
         validation.rules_for(config.level),
         filters.rules_for(config.level),
     )
-    # Every method reaches the API, which answers the undeclared ones with a JSON 405.
+    # ASGI endpoints, so every method (even QUERY or made-up ones) reaches the API, which
+    # answers undeclared ones with a JSON 405 and an Allow header.
+    collection, item = AnyMethod(api.collection), AnyMethod(api.item)
     routes = [
-        Route("/v1/Account/{auth_id}/Number/", api.collection, methods=ALL_METHODS),
-        Route("/v1/Account/{auth_id}/Number", api.collection, methods=ALL_METHODS),
-        Route("/v1/Account/{auth_id}/Number/{number}/", api.item, methods=ALL_METHODS),
-        Route("/v1/Account/{auth_id}/Number/{number}", api.item, methods=ALL_METHODS),
+        Route("/v1/Account/{auth_id}/Number/", collection),
+        Route("/v1/Account/{auth_id}/Number", collection),
+        Route("/v1/Account/{auth_id}/Number/{number}/", item),
+        Route("/v1/Account/{auth_id}/Number/{number}", item),
     ]
     request_log = RequestLog(config.request_log_limit)
     app = Starlette(
@@ -56,7 +75,7 @@ def create_app(
             Middleware(FaultMiddleware, faults=config.faults, seed=config.seed),
             *middleware,
         ],
-        exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},
+        exception_handlers={404: not_found, 500: server_error},
     )
     app.state.config = config
     app.state.demo = world.demo

@@ -41,11 +41,15 @@ def plan(
             target = body["subaccount"]
             if principal.is_subaccount and target != principal.auth_id:
                 raise ApiError(
-                    400, "subaccount: a subaccount's credentials cannot move a number to another subaccount"
+                    400, "subaccount: a subaccount's credentials cannot move a number to another account"
                 )
-            if target not in account.subaccounts:
+            if target == "":
+                # An empty subaccount hands the number back to the main account.
+                updates["sub_account"] = None
+            elif target not in account.subaccounts:
                 raise ApiError(400, f"subaccount: {target!r} is not a subaccount of this account")
-            updates["sub_account"] = target
+            else:
+                updates["sub_account"] = target
         for key in ("cnam_lookup", "cnam"):
             if key in body:
                 if not _is_us(fields):

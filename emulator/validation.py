@@ -115,7 +115,8 @@ class BodySchema:
 
     def parse(self, content_type: str | None, body: bytes) -> dict[str, Any]:
         media_type = (content_type or "").split(";")[0].strip().lower()
-        if not body.strip():
+        if not body.strip() and media_type != "application/x-www-form-urlencoded":
+            # An empty form is the encoding of {}; anything else empty is a missing body.
             if self.required:
                 raise ApiError(
                     400, "a request body is required: send the fields to change as JSON or form data"

@@ -11,7 +11,7 @@ from emulator.accounts import DemoCredentials
 from .conftest import Api, AsgiClient, all_objects
 
 
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS", "TRACE", "HEAD"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS", "TRACE", "HEAD", "QUERY", "BREW"])
 def test_undeclared_methods_on_a_number_are_405(
     main_api: Api, app: Starlette, demo: DemoCredentials, method: str
 ) -> None:
@@ -24,7 +24,7 @@ def test_undeclared_methods_on_a_number_are_405(
         assert openapi.schema_errors(response.json(), "Error", "documented") == []
 
 
-@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT", "PATCH"])
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT", "PATCH", "QUERY"])
 def test_undeclared_methods_on_the_list_are_405(main_api: Api, method: str) -> None:
     response = main_api.client.request(method, main_api.numbers_path)
     assert response.status_code == 405

@@ -69,6 +69,10 @@ def test_subaccount_transfer(app: Starlette, main_api: Api, demo: DemoCredential
     sub_api = Api(app, sub_id, sub_token)
     assert sub_api.get(obj["number"])["number"] == obj["number"]
     assert obj["number"] in [o["number"] for o in main_api.list_all(subaccount=sub_id)]
+    # An empty subaccount gives it back to the main account.
+    _accepted(main_api.update(obj["number"], subaccount=""))
+    assert main_api.get(obj["number"])["sub_account"] is None
+    assert sub_api.client.get(sub_api.number_path(obj["number"])).status_code == 404
 
 
 def test_subaccount_transfer_only_to_own_subaccounts(
@@ -89,7 +93,9 @@ def test_a_subaccount_cannot_give_a_number_to_another(app: Starlette, demo: Demo
     number = sub_api.page()["objects"][0]["number"]
     response = sub_api.update(number, subaccount=other_sub)
     assert response.status_code == 400
-    assert "cannot move a number to another subaccount" in response.json()["error"]
+    assert "cannot move a number to another account" in response.json()["error"]
+    assert sub_api.update(number, subaccount="").status_code == 400
+    assert sub_api.get(number)["sub_account"] == sub_id
 
 
 def test_cnam_and_cnam_lookup(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
@@ -169,6 +175,17 @@ def test_form_encoded_body(app: Starlette, main_api: Api, demo: DemoCredentials)
     assert after["caller_reputation_status"] == "PENDING"
 
 
+def test_empty_form_is_an_empty_update(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
+    obj = _us_local(app, demo.auth_id)
+    response = main_api.client.post(
+        main_api.number_path(obj["number"]),
+        content=b"",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    _accepted(response)
+    assert {k: v for k, v in main_api.get(obj["number"]).items() if k != "api_id"} == obj
+
+
 def test_a_refused_update_changes_nothing(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
     obj = _us_local(app, demo.auth_id)
     response = main_api.update(obj["number"], alias="should not stick", subaccount="SA" + "Q" * 18)
@@ -191,6 +208,7 @@ def test_a_refused_update_changes_nothing(app: Starlette, main_api: Api, demo: D
             "request body is not valid JSON",
         ),
         ({"content": b"", "headers": {"content-type": "application/json"}}, "a request body is required"),
+        ({"content": b""}, "a request body is required"),
         (
             {"content": b"alias=x", "headers": {"content-type": "text/plain"}},
             "unsupported Content-Type 'text/plain'",
