@@ -352,6 +352,10 @@ def test_every_step_sent_its_requests(node: NodeSession) -> None:
         assert result.requests, f"step {name!r} sent nothing the recorder saw"
         assert all(r.step == name for r in result.requests)
         assert all(r.auth.user == node.served.auth_id for r in result.requests)
+    recorded = sum(len(r.requests) for r in node.run.results.values())
+    logged = [r.path for r in node.served.app.state.request_log]
+    assert not [p for p in logged if p.startswith("/__sdkcheck")], "step markers never reach the emulator"
+    assert len(logged) == recorded
 
 
 def test_list_without_filters(node: NodeSession) -> None:

@@ -8,6 +8,7 @@ exception the SDK documents for it.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -546,3 +547,22 @@ def test_an_invalid_auth_id_is_refused_before_sending(emulator: Served) -> None:
     with pytest.raises(exceptions.AuthenticationError):
         plivo.RestClient("XX123", "token")
     assert emulator.capture.since(before) == []
+
+
+def test_the_recorder_agrees_with_the_emulator_log(emulator: Served) -> None:
+    """The recorder in front of the emulator saw exactly what the emulator's own request log saw."""
+
+    def lines() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        ours = [(r.method, r.path, r.query, r.body, r.status) for r in emulator.capture.records]
+        log = emulator.app.state.request_log
+        theirs = [(r.method, r.path, r.query, r.body, r.status) for r in log]
+        return ours, theirs
+
+    deadline = time.monotonic() + 2.0
+    ours, theirs = lines()
+    while ours != theirs and time.monotonic() < deadline:
+        time.sleep(0.02)  # the emulator logs a request once its answer is out; the last may lag
+        ours, theirs = lines()
+    assert ours
+    assert ours == theirs
+    assert {r.headers.get("authorization") for r in emulator.app.state.request_log} == {"REDACTED"}
