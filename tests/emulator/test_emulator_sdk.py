@@ -120,7 +120,8 @@ def test_sdk_lists_with_every_filter(sdk: SdkTarget) -> None:
 
 def test_sdk_list_meta_and_objects(sdk: SdkTarget) -> None:
     page = sdk.client.numbers.list(limit=5, offset=5, type="local")
-    assert page.meta["limit"] == 5 and page.meta["offset"] == 5
+    assert page.meta["limit"] == 5
+    assert page.meta["offset"] == 5
     assert page.meta["next"].endswith("limit=5&offset=10&type=local")
     first = page[0]
     assert first.resource_uri == f"/v1/Account/{sdk.demo.auth_id}/Number/{first.number}/"
@@ -131,7 +132,8 @@ def test_sdk_get_update_delete(sdk: SdkTarget) -> None:
     target = next(o for o in objects if o["region"].endswith("UNITED STATES") and o["sub_account"] is None)
     number = target["number"]
     got = sdk.client.numbers.get(number)
-    assert got.number == number and got.renewal_date == target["renewal_date"]
+    assert got.number == number
+    assert got.renewal_date == target["renewal_date"]
     sub_id = sdk.demo.subaccounts[0][0]
     result = sdk.client.numbers.update(
         number, app_id="55555555555555555", subaccount=sub_id, alias="via sdk", cnam_lookup="disabled"
@@ -157,7 +159,7 @@ def test_sdk_sees_emulator_errors_as_its_exceptions(sdk: SdkTarget) -> None:
     wrong = plivo.RestClient(sdk.demo.auth_id, "wrong-token")
     with pytest.raises(plivo.exceptions.AuthenticationError, match="authentication failed"):
         wrong.numbers.get(number)
-    with pytest.raises(plivo.exceptions.ValidationError, match="renewal_date: .not a date. is not a .date."):
+    with pytest.raises(plivo.exceptions.ValidationError, match=r"renewal_date: .not a date. is not a .date."):
         sdk.client.numbers.list(limit=20, renewal_date="not a date")
 
 
