@@ -30,6 +30,13 @@ examples:
   python -m emulator --inventory my-numbers.json --auth-id MAXXXXXXXXXXXXXXXXXX --auth-token secret
   python -m emulator --latency 0.05 --rate-limit 300 --rate-window 5
 
+behaviour:
+  Main credentials see every number of the account, subaccounts' included; subaccount
+  credentials see only their own; another auth_id in the path is 401. Errors are
+  Plivo-style JSON {"api_id", "error"}. Unknown query parameters and body keys are
+  ignored, like Plivo. Paths are served with or without the trailing slash (Plivo
+  documents it; the SDKs send it). State lives in memory and resets on restart.
+
 Point the official Python SDK at it by setting
   plivo.rest.client.PLIVO_API_BASE_URI = "<base URL>/v1/Account"
 before each request (the SDK resets it), and use the printed auth_id and token.
