@@ -114,7 +114,8 @@ def test_auth_options_and_faults_take_effect(tmp_path: Path) -> None:
     auth_id = "MA" + "B" * 18
     args = ["--inventory", str(inventory), "--auth-id", auth_id, "--auth-token", "tok", "--rate-limit", "3"]
     with _serving(*args) as (base_url, fields):
-        assert fields["auth_id"] == auth_id and fields["auth_token"] == "tok"
+        assert fields["auth_id"] == auth_id
+        assert fields["auth_token"] == "tok"
         with httpx.Client(base_url=base_url, auth=(auth_id, "tok")) as client:
             statuses = [client.get(f"/v1/Account/{auth_id}/Number/").status_code for _ in range(4)]
             assert statuses == [200, 200, 200, 429]
@@ -122,9 +123,28 @@ def test_auth_options_and_faults_take_effect(tmp_path: Path) -> None:
 
 def test_config_from_arguments() -> None:
     args = build_parser().parse_args(
-        ["--seed", "3", "--numbers", "10", "--level", "documented", "--latency", "0.05", "--jitter", "0.01"]
-        + ["--rate-limit", "300", "--rate-window", "5", "--error-rate", "0.1", "--error-status", "503"]
-        + ["--drop-rate", "0.02"]
+        [
+            "--seed",
+            "3",
+            "--numbers",
+            "10",
+            "--level",
+            "documented",
+            "--latency",
+            "0.05",
+            "--jitter",
+            "0.01",
+            "--rate-limit",
+            "300",
+            "--rate-window",
+            "5",
+            "--error-rate",
+            "0.1",
+            "--error-status",
+            "503",
+            "--drop-rate",
+            "0.02",
+        ]
     )
     config = config_from(args)
     assert (config.seed, config.numbers, config.level) == (3, 10, "documented")
