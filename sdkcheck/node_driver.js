@@ -5,7 +5,8 @@
 //   {"base_url": "http://127.0.0.1:PORT", "auth_id": "MA...",
 //    "steps": [{"name": "list-type", "call": "list", "params": {"type": "local"}}, ...]}
 // calls: list (params), paginate (params: starting filters; follows meta.next to the end),
-//        get (number), update (number, params), unrent (number).
+//        get (number), update (number, params), unrent (number), and on the NumberResource a get
+//        resolves to: resource.update (number, params), resource.unrent (number).
 // A step may carry "auth": {"auth_id", "auth_token"} to call with other credentials (the 401 case).
 // The account's auth token comes from the environment (PLIVO_AUTH_TOKEN), never from argv or stdin,
 // so it is in no command line; nothing printed ever contains it.
@@ -20,6 +21,9 @@
 'use strict';
 
 const http = require('http');
+
+// Label of the get a resource.* step makes first (see runStep).
+const GET_SUFFIX = ' :: get';
 
 function fail(code, message) {
   process.stdout.write(JSON.stringify({ sdk: 'node', fatal: message }) + '\n');
@@ -120,7 +124,7 @@ async function paginate(client, params) {
   throw new Error('pagination did not end after 1000 pages');
 }
 
-async function runStep(step, clients, sdk) {
+async function runStep(step, clients, baseUrl) {
   const client = clients(step.auth);
   switch (step.call) {
     case 'list':
@@ -139,8 +143,21 @@ async function runStep(step, clients, sdk) {
       const value = await client.numbers.unrent(step.number);
       return { class: className(value), object: plain(value) };
     }
+    case 'resource.update':
+    case 'resource.unrent': {
+      // The NumberResource a get resolves to has its own update(number, params) and unrent(number);
+      // the get is labelled apart so the step's requests are the resource call's alone.
+      await mark(baseUrl, step.name + GET_SUFFIX);
+      const resource = await client.numbers.get(step.number);
+      await mark(baseUrl, step.name);
+      const value = step.call === 'resource.update'
+        ? await resource.update(step.number, step.params || {})
+        : await resource.unrent(step.number);
+      return { class: className(value), object: plain(value), resourceClass: className(resource) };
+    }
     default:
-      throw new Error('unknown call ' + JSON.stringify(step.call) + ' (use list, paginate, get, update, unrent)');
+      throw new Error('unknown call ' + JSON.stringify(step.call)
+        + ' (use list, paginate, get, update, unrent, resource.update, resource.unrent)');
   }
 }
 
@@ -180,7 +197,7 @@ async function main() {
     const started = Date.now();
     const result = { name: step.name, call: step.call };
     try {
-      result.value = await runStep(step, clients, sdk);
+      result.value = await runStep(step, clients, plan.base_url);
       result.ok = true;
     } catch (err) {
       result.ok = false;

@@ -16,9 +16,11 @@ from typing import Any
 from .recording import RecordedRequest
 from .served import Served
 
-__all__ = ["DRIVER", "NodeResult", "NodeRun", "NodeSdk", "node_unavailable", "pinned_version"]
+__all__ = ["DRIVER", "GET_SUFFIX", "NodeResult", "NodeRun", "NodeSdk", "node_unavailable", "pinned_version"]
 
 DRIVER = Path(__file__).with_name("node_driver.js")
+# node_driver.js labels the get a resource.* step makes first with the step's name and this suffix.
+GET_SUFFIX = " :: get"
 TIMEOUT = 60.0
 
 
@@ -78,6 +80,7 @@ class NodeRun:
     node: str
     results: dict[str, NodeResult] = field(default_factory=dict)
     stdout: str = ""
+    by_label: dict[str, list[RecordedRequest]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> NodeResult:
         return self.results[name]
@@ -124,7 +127,7 @@ class NodeSdk:
         by_step: dict[str, list[RecordedRequest]] = {}
         for request in served.capture.since(start):
             by_step.setdefault(request.step or "", []).append(request)
-        run = NodeRun(version=output["version"], node=output["node"], stdout=done.stdout)
+        run = NodeRun(version=output["version"], node=output["node"], stdout=done.stdout, by_label=by_step)
         for result in output["results"]:
             run.results[result["name"]] = NodeResult(
                 name=result["name"],

@@ -19,7 +19,7 @@ import pytest
 from emulator import Faults
 
 from .findings import ObservedFinding
-from .nodesdk import NodeResult, NodeRun, NodeSdk, pinned_version
+from .nodesdk import GET_SUFFIX, NodeResult, NodeRun, NodeSdk, pinned_version
 from .run import Exchange, SdkRun, camel_case, documented_properties
 from .scenarios import (
     assert_clean,
@@ -176,6 +176,16 @@ def run_steps(node: NodeSdk, sdk_run: SdkRun, running: Served, steps: list[Step]
         )
         for step in steps
     }
+    for step in steps:
+        # The get a resource.* step makes first is checked like any other get.
+        fetched = result.by_label.get(step.name + GET_SUFFIX)
+        if fetched:
+            number = step.args["number"]
+            exchanges[step.name + GET_SUFFIX] = sdk_run.record(
+                SDK, "numbers.get", f"numbers.get({number!r})  # for {step.label}", fetched, "NumberResource"
+            )
+    unlabelled = [label for label in result.by_label if label not in exchanges]
+    assert not unlabelled, f"requests outside any step: {unlabelled}"
     return NodeSession(running, result, numbers, exchanges, {s.name: s for s in steps})
 
 
@@ -229,10 +239,35 @@ def main_plan(running: Served) -> list[Step]:
         steps.append(
             Step(f"after {label}", "get", "numbers.get", f"numbers.get({number!r})", {"number": number})
         )
-    gone = numbers[-1]["number"]
+    through = targets[len(UPDATES) + 10]["number"]
+    steps += [
+        Step(
+            "resource update",
+            "resource.update",
+            "NumberResource.update",
+            f"numbers.get({through!r}).update({through!r}, {{alias: 'Lobby'}})",
+            {"number": through, "params": {"alias": "Lobby"}},
+        ),
+        Step("after resource update", "get", "numbers.get", f"numbers.get({through!r})", {"number": through}),
+    ]
+    gone, also_gone = numbers[-1]["number"], numbers[-2]["number"]
     steps += [
         Step("unrent", "unrent", "numbers.unrent", f"numbers.unrent({gone!r})", {"number": gone}),
         Step("after unrent", "get", "numbers.get", f"numbers.get({gone!r}) after unrent", {"number": gone}),
+        Step(
+            "resource unrent",
+            "resource.unrent",
+            "NumberResource.unrent",
+            f"numbers.get({also_gone!r}).unrent({also_gone!r})",
+            {"number": also_gone},
+        ),
+        Step(
+            "after resource unrent",
+            "get",
+            "numbers.get",
+            f"numbers.get({also_gone!r}) after unrent",
+            {"number": also_gone},
+        ),
     ]
     wrong = {"auth": {"auth_id": running.auth_id, "auth_token": "not-the-token"}}
     steps += [
@@ -352,7 +387,7 @@ def test_every_step_sent_its_requests(node: NodeSession) -> None:
         assert result.requests, f"step {name!r} sent nothing the recorder saw"
         assert all(r.step == name for r in result.requests)
         assert all(r.auth.user == node.served.auth_id for r in result.requests)
-    recorded = sum(len(r.requests) for r in node.run.results.values())
+    recorded = sum(len(requests) for requests in node.run.by_label.values())
     logged = [r.path for r in node.served.app.state.request_log]
     assert not [p for p in logged if p.startswith("/__sdkcheck")], "step markers never reach the emulator"
     assert len(logged) == recorded
@@ -459,15 +494,30 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
-def test_unrent(node: NodeSession) -> None:
-    result, exchange = node["unrent"]
+@pytest.mark.parametrize("step", ["unrent", "resource unrent"])
+def test_unrent(node: NodeSession, step: str) -> None:
+    result, exchange = node[step]
     assert_clean(exchange)
     assert result.ok, result.error
     assert result.value["object"] is True
     assert [r.status for r in exchange.requests] == [204]
-    after, after_exchange = node["after unrent"]
+    assert [r.method for r in exchange.requests] == ["DELETE"]
+    after, after_exchange = node[f"after {step}"]
     assert not after.ok
     assert [r.status for r in after_exchange.requests] == [404]
+
+
+def test_update_through_the_number_resource(node: NodeSession) -> None:
+    result, exchange = node["resource update"]
+    assert_clean(exchange)
+    assert result.ok, result.error
+    assert result.value["resourceClass"] == "NumberResource"
+    assert [(r.method, json.loads(r.body)) for r in exchange.requests] == [("POST", {"alias": "Lobby"})]
+    assert result.value["class"] == "UpdateNumberResponse"
+    assert_clean(node.exchanges["resource update" + GET_SUFFIX])
+    after, after_exchange = node["after resource update"]
+    assert after.ok, after.error
+    assert after_exchange.response_json()["alias"] == "Lobby"
 
 
 # --- errors --------------------------------------------------------------------------------------
