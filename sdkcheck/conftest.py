@@ -21,7 +21,7 @@ from .nodesdk import NodeSdk, node_unavailable
 from .pysdk import PythonSdk, pointed_at
 from .report import write_report
 from .run import SdkRun
-from .served import Served, served
+from .served import SEED, Served, served
 
 MODULES = {"test_python_sdk": "python", "test_node_sdk": "node"}
 LAST = "test_findings"
@@ -148,7 +148,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     write_report(run, path)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"sdkcheck report: {path}")
+        reporter.write_line(f"sdkcheck: emulator seed {SEED} (every served emulator); report {path}")
 
 
 @pytest.fixture(scope="session")

@@ -159,9 +159,8 @@ def test_pagination_to_the_end(python_sdk: PythonSdk, limit: int) -> None:
     assert seen == expected, "walking the pages must give every number once, in list order"
     assert len(exchange.requests) == pages == -(-len(expected) // limit)
     covered: set[str] = set()
-    for check in exchange.checks:
-        raw = exchange.response_json(exchange.checks.index(check))
-        for raw_object in raw["objects"]:
+    for index in range(len(exchange.checks)):
+        for raw_object in exchange.response_json(index)["objects"]:
             covered |= set(raw_object)
     assert set(documented_properties()) <= covered, "the inventory should carry every documented attribute"
 
