@@ -146,9 +146,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.reconcile()
     path = report_path(session.config)
     write_report(run, path)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"sdkcheck: emulator seed {SEED} (every served emulator); report {path}")
+    _WRITTEN[:] = [path]
+
+
+# Where sessionfinish wrote the report, for the terminal summary that follows it.
+_WRITTEN: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _WRITTEN:
+        terminalreporter.write_line(
+            f"sdkcheck: emulator seed {SEED} for every served emulator; report {_WRITTEN[0]}"
+        )
 
 
 @pytest.fixture(scope="session")
