@@ -36,6 +36,8 @@ RESTORABLE: dict[str, tuple[str, Any]] = {
     "cnam_lookup": ("cnam_lookup", lambda v: v),
     "cnam": ("cnam", lambda v: v),
 }
+# Fields that follow another field and come back with it (resource_uri names the subaccount).
+DERIVED = {"resource_uri": "sub_account"}
 # Fields an update may legitimately leave as null or "" interchangeably (the spec says so for alias).
 _EMPTY_EQUIVALENT = {"alias"}
 
@@ -73,6 +75,8 @@ def restore_body(before: Mapping[str, Any], changed: set[str]) -> tuple[dict[str
     body: dict[str, Any] = {}
     impossible = set()
     for field in sorted(changed):
+        if field in DERIVED and DERIVED[field] in changed:
+            continue
         if field not in RESTORABLE:
             impossible.add(field)
             continue

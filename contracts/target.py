@@ -75,6 +75,10 @@ class Credentials:
     def __repr__(self) -> str:
         return f"Credentials({self.auth_id!r}, token=***)"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis prints test arguments field by field, bypassing __repr__, unless told.
+        printer.text(repr(self))
+
 
 @dataclass(frozen=True)
 class WritePolicy:
@@ -322,6 +326,10 @@ class Target:
             f"Target({self.kind} {self.base_url}, auth_id={self.auth_id!r}, level={self.level!r}, "
             f"{self.policy!r})"
         )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis prints test arguments field by field, bypassing __repr__, unless told.
+        printer.text(repr(self))
 
 
 def _env_credentials(id_var: str, token_var: str) -> Credentials | None:

@@ -1,0 +1,291 @@
+"""One row of the matrix: serve an emulator (clean or with one defect) and run the suite at it.
+
+Both run as an outside user would run them: ``python -m emulator.defects`` (the same
+command line as ``python -m emulator``, plus ``--defect``) on a free loopback port, and
+``pytest contracts --base-url=... --allow-writes --unrent=...`` in a separate process with
+the credentials in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .junit import parse_junit
+
+__all__ = ["CLEAN", "Accounts", "RunResult", "RunSpec", "run_one"]
+
+CLEAN = "clean"
+ROOT = Path(__file__).resolve().parents[2]
+BANNER_URL = re.compile(r"base URL:\s+(?P<url>http://127\.0\.0\.1:\d+)")
+# A progress line of `pytest -q`: outcome letters, then maybe a percentage.
+PROGRESS = re.compile(r"^[.sxXFE]+(\s+\[\s*\d+%\])?\s*$")
+START_TIMEOUT_S = 60.0
+LOG_TAIL_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The emulator's demo credentials, as the runner hands them to the suite."""
+
+    auth_id: str
+    auth_token: str = field(repr=False)
+    subaccount: tuple[str, str] | None = field(default=None, repr=False)
+    other_account: tuple[str, str] | None = field(default=None, repr=False)
+    # Every other token the emulator knows (it prints them on start): never in a report.
+    other_tokens: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def secrets(self) -> list[str]:
+        tokens = [self.auth_token, *self.other_tokens]
+        tokens += [pair[1] for pair in (self.subaccount, self.other_account) if pair]
+        return tokens
+
+    def env(self) -> dict[str, str]:
+        env = {"PLIVO_AUTH_ID": self.auth_id, "PLIVO_AUTH_TOKEN": self.auth_token}
+        if self.subaccount:
+            env["PLIVO_SUBACCOUNT_AUTH_ID"], env["PLIVO_SUBACCOUNT_AUTH_TOKEN"] = self.subaccount
+        if self.other_account:
+            env["PLIVO_OTHER_AUTH_ID"], env["PLIVO_OTHER_AUTH_TOKEN"] = self.other_account
+        return env
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run serves and how the suite is pointed at it."""
+
+    defect: str  # CLEAN for the emulator without a defect
+    seed: int
+    numbers: int
+    accounts: Accounts
+    unrent: tuple[str, ...]
+    profile: str = "ci"
+    hypothesis_seed: int = 7
+    timeout_s: float = 600.0
+    fail_fast: bool = False
+    python: str = sys.executable
+
+    def emulator_command(self) -> list[str]:
+        command = [
+            self.python, "-m", "emulator.defects", "--host", "127.0.0.1", "--port", "0",
+            "--seed", str(self.seed), "--numbers", str(self.numbers),
+            "--auth-id", self.accounts.auth_id, "--auth-token", self.accounts.auth_token,
+        ]  # fmt: skip
+        if self.defect != CLEAN:
+            command += ["--defect", self.defect]
+        return command
+
+    def pytest_command(self, base_url: str, junit: Path) -> list[str]:
+        command = [
+            self.python, "-m", "pytest", "contracts",
+            f"--base-url={base_url}", "--allow-writes", f"--unrent={','.join(self.unrent)}",
+            f"--profile={self.profile}", f"--hypothesis-seed={self.hypothesis_seed}",
+            "-p", "no:randomly", "--no-reports", f"--junitxml={junit}", "-q",
+        ]  # fmt: skip
+        if self.fail_fast:
+            command.append("-x")
+        return command
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run. ``verdict`` is killed / survived / broken (clean: green / red / broken)."""
+
+    defect: str
+    verdict: str
+    family: str = ""
+    description: str = ""
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    failed_tests: list[str] = field(default_factory=list)
+    first_failure: str | None = None
+    first_failure_message: str = ""
+    first_failure_test_s: float | None = None
+    first_failure_wall_s: float | None = None
+    duration_s: float = 0.0
+    returncode: int | None = None
+    problem: str = ""
+    emulator_command: str = ""
+    pytest_command: str = ""
+    log_tail: str = ""
+
+    @property
+    def killed(self) -> bool:
+        return self.verdict == "killed"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        return f"<RunResult {self.defect}: {self.verdict}, {self.failures + self.errors} failed, {self.duration_s}s>"
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _shell(command: list[str], secrets: list[str]) -> str:
+    import shlex
+
+    return redact(" ".join(shlex.quote(part) for part in command), secrets)
+
+
+class _Streamed:
+    """Reads a child's stdout as it comes, noting when the first failure letter appears."""
+
+    def __init__(self, stream: Any, started: float) -> None:
+        self.started = started
+        self.first_failure_s: float | None = None
+        self.chunks: list[str] = []
+        self._line = ""
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Any) -> None:
+        while True:
+            data = os.read(stream.fileno(), 4096)
+            if not data:
+                break
+            text = data.decode("utf-8", "replace")
+            self.chunks.append(text)
+            if self.first_failure_s is None:
+                self._scan(text)
+
+    def _scan(self, text: str) -> None:
+        for char in text:
+            if char == "\n":
+                self._line = ""
+                continue
+            self._line += char
+            if char in "FE" and PROGRESS.match(self._line):
+                self.first_failure_s = round(time.monotonic() - self.started, 3)
+                return
+
+    def join(self) -> str:
+        self._thread.join(timeout=10)
+        return "".join(self.chunks)
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _wait_for_url(process: subprocess.Popen[Any], log: Path, deadline: float) -> str:
+    while time.monotonic() < deadline:
+        match = BANNER_URL.search(log.read_text(errors="replace"))
+        if match:
+            return match["url"]
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("the emulator did not print its base URL")
+
+
+def run_one(spec: RunSpec, workdir: Path | None = None) -> RunResult:
+    """Serve ``spec``'s emulator, run the suite at it, and judge the outcome."""
+    secrets = spec.accounts.secrets
+    started = time.monotonic()
+    result = RunResult(defect=spec.defect, verdict="broken")
+    result.emulator_command = _shell(spec.emulator_command(), secrets)
+    with tempfile.TemporaryDirectory(prefix=f"killmatrix-{spec.defect}-", dir=workdir) as tmp:
+        tmpdir = Path(tmp)
+        emulator_log = tmpdir / "emulator.log"
+        junit = tmpdir / "junit.xml"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        for name in list(env):
+            if name.startswith("PLIVO_"):
+                del env[name]
+        with emulator_log.open("wb") as sink:
+            emulator = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
+                spec.emulator_command(),
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            try:
+                base_url = _wait_for_url(emulator, emulator_log, time.monotonic() + START_TIMEOUT_S)
+            except RuntimeError as exc:
+                result.problem = f"{exc}; its output:\n{emulator_log.read_text(errors='replace')[-LOG_TAIL_CHARS:]}"
+                result.log_tail = redact(result.problem, secrets)
+                result.problem = redact(result.problem, secrets)
+                return result
+            command = spec.pytest_command(base_url, junit)
+            result.pytest_command = _shell(command, secrets)
+            pytest_started = time.monotonic()
+            suite = subprocess.Popen(  # noqa: S603 -- our own interpreter and pytest
+                command,
+                cwd=ROOT,
+                env={**env, **spec.accounts.env()},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            streamed = _Streamed(suite.stdout, pytest_started)
+            try:
+                suite.wait(timeout=spec.timeout_s)
+            except subprocess.TimeoutExpired:
+                _stop(suite)
+                result.problem = f"the suite did not finish within {spec.timeout_s:.0f} s and was stopped"
+            output = streamed.join()
+            result.returncode = suite.returncode
+            result.first_failure_wall_s = streamed.first_failure_s
+            result.log_tail = redact(output[-LOG_TAIL_CHARS:], secrets)
+        finally:
+            _stop(emulator)
+        _judge(result, parse_junit(junit), secrets)
+    result.duration_s = round(time.monotonic() - started, 2)
+    return result
+
+
+def _judge(result: RunResult, junit: Any, secrets: list[str]) -> None:
+    result.tests, result.failures, result.errors, result.skipped = (
+        junit.tests,
+        junit.failures,
+        junit.errors,
+        junit.skipped,
+    )
+    result.failed_tests = list(junit.failed)
+    result.first_failure = junit.first_failure
+    result.first_failure_test_s = junit.first_failure_s
+    result.first_failure_message = redact(junit.first_message, secrets)
+    clean = result.defect == CLEAN
+    if result.problem:
+        result.verdict = "broken"
+    elif result.returncode == 0 and not junit.red and junit.tests:
+        result.verdict = "green" if clean else "survived"
+    elif result.returncode in (1, 2) and junit.red:
+        # 1: tests failed; 2: interrupted, e.g. by an error while collecting against the target.
+        result.verdict = "red" if clean else "killed"
+    else:
+        result.verdict = "broken"
+        result.problem = (
+            f"pytest exited {result.returncode} with {junit.tests} tests in its JUnit report; "
+            "see the log tail"
+        )

@@ -1,0 +1,72 @@
+"""The write guard: what may reach a live target, proved without a network."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from contracts.target import GuardedTransport, WritePolicy, WriteRefused
+
+NUMBER = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/14155550100/"
+COLLECTION = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/"
+
+
+def _sent_through(policy: WritePolicy) -> tuple[httpx.Client, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    client = httpx.Client(base_url="https://api.example.test", transport=GuardedTransport(httpx.MockTransport(answer), policy))
+    return client, sent
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_reads_always_pass(method: str) -> None:
+    client, sent = _sent_through(WritePolicy(live=True))
+    client.request(method, NUMBER)
+    assert [r.method for r in sent] == [method]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "TRACE"])
+@pytest.mark.parametrize("path", [NUMBER, COLLECTION])
+def test_read_only_live_target_refuses_every_write_before_sending(method: str, path: str) -> None:
+    client, sent = _sent_through(WritePolicy(live=True))
+    with pytest.raises(WriteRefused, match=method):
+        client.request(method, path)
+    assert sent == []
+
+
+def test_allow_writes_admits_updates_of_a_number_only() -> None:
+    client, sent = _sent_through(WritePolicy(live=True, allow_writes=True))
+    client.post(NUMBER, json={"alias": "x"})
+    for method, path in [("POST", COLLECTION), ("PUT", NUMBER), ("PATCH", NUMBER), ("DELETE", NUMBER)]:
+        with pytest.raises(WriteRefused):
+            client.request(method, path)
+    assert [(r.method, r.url.path) for r in sent] == [("POST", NUMBER)]
+
+
+def test_delete_only_of_numbers_named_for_unrent() -> None:
+    client, sent = _sent_through(WritePolicy(live=True, unrentable=frozenset({"14155550100"})))
+    client.delete(NUMBER)
+    client.delete(NUMBER.replace("14155550100", "+14155550100"))
+    with pytest.raises(WriteRefused, match="not named with --unrent"):
+        client.delete(NUMBER.replace("14155550100", "14155550101"))
+    with pytest.raises(WriteRefused):
+        client.delete(COLLECTION)
+    with pytest.raises(WriteRefused, match="read-only"):
+        client.post(NUMBER, json={})
+    assert len(sent) == 2
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_embedded_targets_are_not_restricted(method: str) -> None:
+    client, sent = _sent_through(WritePolicy(live=False))
+    client.request(method, COLLECTION)
+    assert len(sent) == 1
+
+
+def test_policy_reprs_say_what_is_allowed() -> None:
+    assert "read-only" in repr(WritePolicy(live=True))
+    assert "14155550100" in repr(WritePolicy(live=True, unrentable=frozenset({"14155550100"})))
