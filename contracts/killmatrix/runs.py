@@ -232,7 +232,9 @@ def run_one(spec: RunSpec, workdir: Path | None = None) -> RunResult:
             try:
                 base_url = _wait_for_url(emulator, emulator_log, time.monotonic() + START_TIMEOUT_S)
             except RuntimeError as exc:
-                result.problem = f"{exc}; its output:\n{emulator_log.read_text(errors='replace')[-LOG_TAIL_CHARS:]}"
+                result.problem = (
+                    f"{exc}; its output:\n{emulator_log.read_text(errors='replace')[-LOG_TAIL_CHARS:]}"
+                )
                 result.log_tail = redact(result.problem, secrets)
                 result.problem = redact(result.problem, secrets)
                 return result
