@@ -145,6 +145,10 @@ def _query_of(link: str) -> tuple[str, dict[str, list[str]]]:
     return parts.path, query
 
 
+def _last(values: list[str] | None) -> str | None:
+    return values[-1] if values else None
+
+
 def _int(value: Any, default: int) -> int | None:
     try:
         return int(value) if value is not None else default
@@ -155,8 +159,8 @@ def _int(value: Any, default: int) -> int | None:
 def meta_problems(meta: Mapping[str, Any], count: int, sent: Mapping[str, list[str]], path: str) -> list[str]:
     """What is inconsistent between ``meta``, the page size and the query that was sent."""
     problems: list[str] = []
-    limit = _int((sent.get("limit") or [None])[-1], DEFAULT_LIMIT)
-    offset = _int((sent.get("offset") or [None])[-1], 0)
+    limit = _int(_last(sent.get("limit")), DEFAULT_LIMIT)
+    offset = _int(_last(sent.get("offset")), 0)
     total = meta.get("total_count")
     if not isinstance(total, int) or limit is None or offset is None:
         return problems
@@ -188,9 +192,9 @@ def meta_problems(meta: Mapping[str, Any], count: int, sent: Mapping[str, list[s
         link_path, query = _query_of(link)
         if link_path.rstrip("/") != path.rstrip("/"):
             problems.append(f"meta.{name} {link!r} does not point at the list {path}")
-        if _int((query.get("offset") or [None])[-1], -1) != expected_offset:
+        if _int(_last(query.get("offset")), -1) != expected_offset:
             problems.append(f"meta.{name} {link!r} should have offset={expected_offset}")
-        if _int((query.get("limit") or [None])[-1], -1) != limit:
+        if _int(_last(query.get("limit")), -1) != limit:
             problems.append(f"meta.{name} {link!r} should keep limit={limit}")
         kept = {k: set(v) for k, v in query.items() if k in _LIST_FILTERS}
         if kept != filters:

@@ -62,21 +62,30 @@ def _prefixes() -> list[str]:
 @functools.cache
 def register_formats() -> None:
     """``plivo-*`` formats are generation hints: realistic values, mostly real ones."""
-    realistic_number = st.builds(lambda cc, rest: cc + rest, st.sampled_from(["1", "44", "91", "61"]), _digits(9, 10))
+    realistic_number = st.builds(
+        lambda cc, rest: cc + rest, st.sampled_from(["1", "44", "91", "61"]), _digits(9, 10)
+    )
     schemathesis.openapi.format("plivo-number", st.one_of(_real(_numbers), _real(_numbers), realistic_number))
     schemathesis.openapi.format("plivo-number-prefix", st.one_of(_real(_prefixes), _digits(1, 4)))
-    random_sub = st.builds(lambda s: "SA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18))
+    random_sub = st.builds(
+        lambda s: "SA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18)
+    )
     # Unknown subaccounts may be refused with a 4xx, so real ones are drawn when the target has any.
     schemathesis.openapi.format(
-        "plivo-subaccount-auth-id", st.deferred(lambda: st.sampled_from(_subaccounts()) if _subaccounts() else random_sub)
+        "plivo-subaccount-auth-id",
+        st.deferred(lambda: st.sampled_from(_subaccounts()) if _subaccounts() else random_sub),
     )
     schemathesis.openapi.format(
         "plivo-auth-id",
-        st.builds(lambda s: "MA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18)),
+        st.builds(
+            lambda s: "MA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18)
+        ),
     )
 
 
-def _config(*, seed: int, max_examples: int, max_steps: int, live: bool, subaccounts_known: bool) -> SchemathesisConfig:
+def _config(
+    *, seed: int, max_examples: int, max_steps: int, live: bool, subaccounts_known: bool
+) -> SchemathesisConfig:
     update_accepts = ["2XX", "400", "404"]  # a schema-valid update may name an unknown app or subaccount
     list_accepts = ["2XX"] if subaccounts_known else ["2XX", "400"]
     return SchemathesisConfig.from_dict(
@@ -120,7 +129,11 @@ def build_schema(
     register_formats()
     raw = openapi.load_spec(level)
     config = _config(
-        seed=seed, max_examples=max_examples, max_steps=max_steps, live=live, subaccounts_known=subaccounts_known
+        seed=seed,
+        max_examples=max_examples,
+        max_steps=max_steps,
+        live=live,
+        subaccounts_known=subaccounts_known,
     )
     schema = schemathesis.openapi.from_dict(raw, config=config)
     bind(schema, active)
@@ -134,7 +147,9 @@ def only(schema: OpenApiSchema, *operation_ids: str) -> OpenApiSchema:
     By exclusion: schemathesis ORs include filters with the per-operation config blocks,
     so ``include`` would let every operation through.
     """
-    return schema.exclude(operation_id=[o for o in OPERATIONS if o not in operation_ids])
+    narrowed = schema.exclude(operation_id=[o for o in OPERATIONS if o not in operation_ids])
+    assert isinstance(narrowed, OpenApiSchema)
+    return narrowed
 
 
 def unrent_pool(target: Target) -> list[str]:
@@ -208,12 +223,18 @@ def _message(case: Case, response: Response, group: BaseException, target: Targe
     import httpx
 
     request = response.request
+    body = request.body
+    sent = body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else b""
     exchange = httpx.Response(
         response.status_code,
         headers={k: v[0] for k, v in response.headers.items()},
         content=response.content,
-        request=httpx.Request(request.method or "GET", request.url or "", headers=dict(request.headers),
-                              content=request.body if isinstance(request.body, bytes) else (request.body or b"")),
+        request=httpx.Request(
+            request.method or "GET",
+            request.url or "",
+            headers={str(k): str(v) for k, v in request.headers.items()},
+            content=sent,
+        ),
     )
     phase = case.meta.phase.name.value if case.meta is not None else "?"
     mode = case.meta.generation.mode.value if case.meta is not None else "?"

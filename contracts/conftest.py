@@ -28,7 +28,9 @@ def _live_gate(request: pytest.FixtureRequest, target: Target) -> None:
     if not target.live:
         return
     if request.node.get_closest_marker("writes") and not target.policy.allow_writes:
-        pytest.skip("live target is read-only: pass --allow-writes to run update tests (changes are restored)")
+        pytest.skip(
+            "live target is read-only: pass --allow-writes to run update tests (changes are restored)"
+        )
     if request.node.get_closest_marker("unrent") and not target.unrentable:
         pytest.skip("live target: unrent is irreversible; name the numbers that may go with --unrent=NUMBER")
 
@@ -51,6 +53,4 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("contracts")
     for line in report.summary_lines(settings().options.level):
         terminalreporter.write_line(line)
-    terminalreporter.write_line(
-        f"seed {settings().seed}: replay with --hypothesis-seed={settings().seed}"
-    )
+    terminalreporter.write_line(f"seed {settings().seed}: replay with --hypothesis-seed={settings().seed}")

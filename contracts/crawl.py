@@ -6,8 +6,8 @@ meaning of a filter to the crawl, and compare with what the target answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,13 +42,17 @@ class Crawl:
         return [str(o.get("number")) for o in self.objects]
 
     def __repr__(self) -> str:
-        return f"<Crawl {self.params or 'unfiltered'}: {len(self.objects)} of {self.total_count} in {self.pages} pages>"
+        what = self.params or "unfiltered"
+        return f"<Crawl {what}: {len(self.objects)} of {self.total_count} in {self.pages} pages>"
 
 
 def get_page(
     target: Target, params: Mapping[str, Any], as_: Credentials | None = None
 ) -> tuple[httpx.Response, dict[str, Any]]:
-    """One list request (as the target's account, or ``as_`` on its own path); a JSON 200 or a clear failure."""
+    """One list request, as the target's account or as ``as_`` on its own path.
+
+    A JSON 200 or a clear failure; a 429 is waited out a few times.
+    """
     credentials = as_ or target.credentials
     path = f"/v1/Account/{credentials.auth_id}/Number/"
     for pause in RATE_LIMIT_PAUSES:

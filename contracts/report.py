@@ -93,9 +93,10 @@ class Coverage:
                 used = {name for (o, name) in self.parameters if o == op}
                 seen = sorted(documented[op] & used)
                 missing = sorted(documented[op] - used)
-                out.append(f"{'':<24} parameters {len(seen)}/{len(documented[op])} exercised" + (
-                    f"; never sent: {', '.join(missing)}" if missing else ""
-                ))
+                out.append(
+                    f"{'':<24} parameters {len(seen)}/{len(documented[op])} exercised"
+                    + (f"; never sent: {', '.join(missing)}" if missing else "")
+                )
         return out
 
     def __repr__(self) -> str:

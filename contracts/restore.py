@@ -52,7 +52,9 @@ def snapshot(target: Target, number: str) -> dict[str, Any] | None:
     if response.status_code == 404:
         return None
     if response.status_code != 200:
-        raise RestoreFailed(f"could not read number {number} for a snapshot\n{describe_exchange(response, target)}")
+        raise RestoreFailed(
+            f"could not read number {number} for a snapshot\n{describe_exchange(response, target)}"
+        )
     body = response.json()
     body.pop("api_id", None)
     return dict(body)
@@ -67,7 +69,9 @@ def _same(field: str, a: Any, b: Any) -> bool:
 def snapshot_differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Fields whose values differ, as ``{field: (before, after)}``."""
     fields = set(before) | set(after)
-    return {f: (before.get(f), after.get(f)) for f in sorted(fields) if not _same(f, before.get(f), after.get(f))}
+    return {
+        f: (before.get(f), after.get(f)) for f in sorted(fields) if not _same(f, before.get(f), after.get(f))
+    }
 
 
 def restore_body(before: Mapping[str, Any], changed: set[str]) -> tuple[dict[str, Any], set[str]]:

@@ -21,7 +21,12 @@ SEED_KEY = pytest.StashKey[int]()
 # nightly digs deeper.
 PROFILES: dict[str, dict[str, int]] = {
     "ci": {"max_examples": 12, "stateful_step_count": 6, "stateful_examples": 8, "property_examples": 10},
-    "nightly": {"max_examples": 200, "stateful_step_count": 20, "stateful_examples": 100, "property_examples": 100},
+    "nightly": {
+        "max_examples": 200,
+        "stateful_step_count": 20,
+        "stateful_examples": 100,
+        "property_examples": 100,
+    },
 }
 
 

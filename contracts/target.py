@@ -287,9 +287,7 @@ class Target:
     def number_path(self, number: str, auth_id: str | None = None) -> str:
         return f"/v1/Account/{auth_id or self.auth_id}/Number/{number}/"
 
-    def client(
-        self, credentials: Credentials | None | Literal["own"] = "own", **kwargs: Any
-    ) -> httpx.Client:
+    def client(self, credentials: Credentials | Literal["own"] | None = "own", **kwargs: Any) -> httpx.Client:
         """A new client through the guard; ``credentials=None`` sends no Authorization."""
         creds = self.credentials if credentials == "own" else credentials
         auth = httpx.BasicAuth(*creds.basic) if isinstance(creds, Credentials) else None

@@ -37,7 +37,8 @@ def test_bad_credentials_are_refused_with_401(target: Target, credentials: str, 
     path = target.numbers_path if operation == "listNumbers" else target.number_path(_some_number(target))
     response = target.http.get(path, auth=auth or httpx.USE_CLIENT_DEFAULT)
     assert response.status_code == 401, (
-        f"{operation} with {credentials} credentials must be refused with 401\n{describe_exchange(response, target)}"
+        f"{operation} with {credentials} credentials must be refused with 401\n"
+        f"{describe_exchange(response, target)}"
     )
     assert_error_body(response, target)
     assert target.auth_token not in response.text
@@ -49,9 +50,9 @@ def test_writes_without_credentials_are_refused(target: Target, method: str) -> 
     if target.live and method == "DELETE":
         pytest.skip("live target: DELETE is only ever sent for the --unrent numbers")
     number = _some_number(target)
-    kwargs = {"json": {"alias": "nobody"}} if method == "POST" else {}
+    body = {"alias": "nobody"} if method == "POST" else None
     with restore.kept(target, number):
-        response = target.http.request(method, target.number_path(number), **kwargs)
+        response = target.http.request(method, target.number_path(number), json=body)
     assert response.status_code == 401, f"{method} without credentials\n{describe_exchange(response, target)}"
     assert_error_body(response, target)
     assert crawl(target).numbers.count(number) == 1, "a refused request changed the account"
@@ -102,6 +103,7 @@ def test_subaccount_sees_exactly_its_numbers(target: Target) -> None:
     )
     response = target.http.get(target.numbers_path, auth=httpx.BasicAuth(*sub.basic))
     assert response.status_code == 401, (
-        f"a subaccount on its main account's path must be refused with 401\n{describe_exchange(response, target)}"
+        f"a subaccount on its main account's path must be refused with 401\n"
+        f"{describe_exchange(response, target)}"
     )
     assert_error_body(response, target)

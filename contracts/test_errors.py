@@ -26,19 +26,29 @@ def test_get_of_a_number_not_on_the_account_is_404(target: Target) -> None:
     response = target.http.get(
         target.number_path(_missing_number(target)), auth=httpx.BasicAuth(*target.credentials.basic)
     )
-    assert response.status_code == 404, f"get of a number not on the account\n{describe_exchange(response, target)}"
+    assert response.status_code == 404, (
+        f"get of a number not on the account\n{describe_exchange(response, target)}"
+    )
     assert_error_body(response, target)
 
 
 @pytest.mark.live_safe
 @pytest.mark.parametrize(
     "params",
-    [{"type": "satellite"}, {"services": "fax"}, {"services": "voice,,sms"}, {"cnam_lookup": "maybe"},
-     {"limit": "many"}, {"renewal_date__gt": "next tuesday"}],
+    [
+        {"type": "satellite"},
+        {"services": "fax"},
+        {"services": "voice,,sms"},
+        {"cnam_lookup": "maybe"},
+        {"limit": "many"},
+        {"renewal_date__gt": "next tuesday"},
+    ],
     ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()),
 )
 def test_documented_constraint_violations_are_400(target: Target, params: dict[str, str]) -> None:
-    response = target.http.get(target.numbers_path, params=params, auth=httpx.BasicAuth(*target.credentials.basic))
+    response = target.http.get(
+        target.numbers_path, params=params, auth=httpx.BasicAuth(*target.credentials.basic)
+    )
     assert response.status_code == 400, (
         f"{params} breaks a documented constraint of listNumbers and must be answered 400\n"
         f"{describe_exchange(response, target)}"
@@ -51,10 +61,14 @@ def test_undeclared_methods_are_405(target: Target, method: str) -> None:
     if target.live:
         pytest.skip(f"live target: {method} is never sent (the write guard refuses it)")
     response = target.http.request(
-        method, target.number_path(crawl(target).numbers[0]), json={"alias": "x"},
+        method,
+        target.number_path(crawl(target).numbers[0]),
+        json={"alias": "x"},
         auth=httpx.BasicAuth(*target.credentials.basic),
     )
-    assert response.status_code == 405, f"{method} is not an operation of the API\n{describe_exchange(response, target)}"
+    assert response.status_code == 405, (
+        f"{method} is not an operation of the API\n{describe_exchange(response, target)}"
+    )
     assert_error_body(response, target)
 
 
@@ -63,7 +77,8 @@ def test_invalid_update_body_is_400(target: Target) -> None:
     number = crawl(target).numbers[0]
     with restore.kept(target, number):
         response = target.http.post(
-            target.number_path(number), json={"cnam_lookup": "sometimes"},
+            target.number_path(number),
+            json={"cnam_lookup": "sometimes"},
             auth=httpx.BasicAuth(*target.credentials.basic),
         )
     assert response.status_code == 400, (

@@ -61,13 +61,15 @@ def values_for(flt: Filter, full: Crawl) -> st.SearchStrategy[str]:
     return (st.sampled_from(present) | absent) if present else absent
 
 
-def assert_filtered(target: Target, full: Crawl, chosen: Mapping[str, str], table: Mapping[str, Filter]) -> None:
+def assert_filtered(
+    target: Target, full: Crawl, chosen: Mapping[str, str], table: Mapping[str, Filter]
+) -> None:
     got = crawl(target, chosen)
     expected = [o for o in full.objects if matches_all(o, chosen, table)]
     got_numbers, want = set(got.numbers), {str(o["number"]) for o in expected}
     meaning = "; ".join(f"{n}={v!r} per {table[n].source}" for n, v in chosen.items())
     missing, extra = sorted(want - got_numbers), sorted(got_numbers - want)
-    assert not missing and not extra, (
+    assert missing == extra == [], (
         f"list filtered by {dict(chosen)} ({meaning}) disagrees with the unfiltered list of "
         f"{len(full.objects)} numbers: missing {len(missing)} {missing[:5]}, "
         f"unexpected {len(extra)} {extra[:5]}"
@@ -76,12 +78,16 @@ def assert_filtered(target: Target, full: Crawl, chosen: Mapping[str, str], tabl
         f"list filtered by {dict(chosen)}: meta.total_count is {got.total_count}, "
         f"but {len(expected)} numbers satisfy the filter"
     )
-    assert len(got.numbers) == len(got_numbers), f"list filtered by {dict(chosen)} repeats numbers across pages"
+    assert len(got.numbers) == len(got_numbers), (
+        f"list filtered by {dict(chosen)} repeats numbers across pages"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
 @given(data=st.data())
-def test_filter_selects_exactly_the_matching_numbers(target: Target, full: Crawl, name: str, data: Any) -> None:
+def test_filter_selects_exactly_the_matching_numbers(
+    target: Target, full: Crawl, name: str, data: Any
+) -> None:
     flt = TABLE[name]
     value = data.draw(values_for(flt, full), label=name)
     assert_filtered(target, full, {name: value}, TABLE)
@@ -105,7 +111,9 @@ _VOCABULARY = [
 
 
 @pytest.mark.parametrize(("name", "value"), _VOCABULARY)
-def test_filter_vocabulary_maps_onto_object_values(target: Target, full: Crawl, name: str, value: str) -> None:
+def test_filter_vocabulary_maps_onto_object_values(
+    target: Target, full: Crawl, name: str, value: str
+) -> None:
     """in_progress selects PROCESSING, registered COMPLETED, and so on (x-filter-maps-to)."""
     assert_filtered(target, full, {name: value}, TABLE)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import hypothesis.strategies as st
 import httpx
+import hypothesis.strategies as st
 import pytest
 from hypothesis import given
 
@@ -32,8 +32,9 @@ def _walk(target: Target, limit: int, params: dict[str, str] | None = None) -> l
     while True:
         response, body = get_page(target, {**(params or {}), "limit": limit, "offset": offset})
         problems = meta_problems(
-            body["meta"], len(body["objects"]), {"limit": [str(limit)], "offset": [str(offset)],
-                                                 **{k: [v] for k, v in (params or {}).items()}},
+            body["meta"],
+            len(body["objects"]),
+            {"limit": [str(limit)], "offset": [str(offset)], **{k: [v] for k, v in (params or {}).items()}},
             response.request.url.path,
         )
         assert not problems, "\n".join(problems) + "\n" + describe_exchange(response, target)
@@ -75,7 +76,9 @@ def _follow(target: Target, link: str | None, key: str) -> tuple[list[list[str]]
         links.append(link)
         assert len(links) <= 1000, f"meta.{key} links never end"
         response = target.http.get(link, auth=auth)
-        assert response.status_code == 200, f"meta.{key} {link!r} is not followable\n{describe_exchange(response, target)}"
+        assert response.status_code == 200, (
+            f"meta.{key} {link!r} is not followable\n{describe_exchange(response, target)}"
+        )
         body = response.json()
         pages.append([str(o["number"]) for o in body["objects"]])
         link = body["meta"].get(key)
@@ -83,7 +86,9 @@ def _follow(target: Target, link: str | None, key: str) -> tuple[list[list[str]]
 
 
 @given(data=st.data())
-def test_next_and_previous_links_are_followable_and_consistent(target: Target, full: Crawl, data: Any) -> None:
+def test_next_and_previous_links_are_followable_and_consistent(
+    target: Target, full: Crawl, data: Any
+) -> None:
     limit = data.draw(_limits(full), label="limit")
     _, first = get_page(target, {"limit": limit})
     forward, _ = _follow(target, first["meta"].get("next"), "next")
@@ -117,7 +122,8 @@ def test_negative_offset_is_refused(target: Target) -> None:
         target.numbers_path, params={"offset": -1}, auth=httpx.BasicAuth(*target.credentials.basic)
     )
     assert response.status_code == 400, (
-        f"offset=-1 is below the documented minimum 0 and must be answered 400\n{describe_exchange(response, target)}"
+        f"offset=-1 is below the documented minimum 0 and must be answered 400\n"
+        f"{describe_exchange(response, target)}"
     )
     assert_error_body(response, target)
 
@@ -132,6 +138,7 @@ def test_meta_fields_have_their_documented_meaning(target: Target, full: Crawl) 
     offset = min(5, full.total_count)
     response, body = get_page(target, {"limit": 3, "offset": offset})
     meta: dict[str, Any] = body["meta"]
-    problems = meta_problems(meta, len(body["objects"]), {"limit": ["3"], "offset": [str(offset)]},
-                             response.request.url.path)
+    problems = meta_problems(
+        meta, len(body["objects"]), {"limit": ["3"], "offset": [str(offset)]}, response.request.url.path
+    )
     assert not problems, "\n".join(problems) + "\n" + describe_exchange(response, target)

@@ -25,7 +25,9 @@ def _victim(target: Target, numbers: list[str]) -> str:
     if target.live:
         named = [n for n in sorted(target.unrentable) if n in set(numbers)]
         if not named:
-            pytest.skip(f"none of the --unrent numbers {sorted(target.unrentable)} is on the account (any more)")
+            pytest.skip(
+                f"none of the --unrent numbers {sorted(target.unrentable)} is on the account (any more)"
+            )
         return named[0]
     if not numbers:
         pytest.skip("the target has no numbers left to unrent")
@@ -38,11 +40,15 @@ def test_unrent_lifecycle(target: Target) -> None:
     number = _victim(target, before.numbers)
 
     response = _unrent(target, number)
-    assert response.status_code == 204, f"unrenting {number} must answer 204\n{describe_exchange(response, target)}"
+    assert response.status_code == 204, (
+        f"unrenting {number} must answer 204\n{describe_exchange(response, target)}"
+    )
     assert response.content == b"", f"a 204 has no body\n{describe_exchange(response, target)}"
 
     got = target.http.get(target.number_path(number), auth=httpx.BasicAuth(*target.credentials.basic))
-    assert got.status_code == 404, f"an unrented number must be gone (get 404)\n{describe_exchange(got, target)}"
+    assert got.status_code == 404, (
+        f"an unrented number must be gone (get 404)\n{describe_exchange(got, target)}"
+    )
     assert_error_body(got, target)
 
     after = crawl(target)
@@ -55,7 +61,9 @@ def test_unrent_lifecycle(target: Target) -> None:
     )
 
     again = _unrent(target, number)
-    assert again.status_code == 404, f"a second unrent of {number} must be 404\n{describe_exchange(again, target)}"
+    assert again.status_code == 404, (
+        f"a second unrent of {number} must be 404\n{describe_exchange(again, target)}"
+    )
     assert_error_body(again, target)
 
 
@@ -65,5 +73,7 @@ def test_unrent_of_a_number_not_on_the_account_is_404(target: Target) -> None:
     numbers = set(crawl(target).numbers)
     missing = next(n for n in (f"1999555{i:04d}" for i in range(10000)) if n not in numbers)
     response = _unrent(target, missing)
-    assert response.status_code == 404, f"unrenting a number not on the account\n{describe_exchange(response, target)}"
+    assert response.status_code == 404, (
+        f"unrenting a number not on the account\n{describe_exchange(response, target)}"
+    )
     assert_error_body(response, target)

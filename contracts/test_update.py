@@ -25,7 +25,9 @@ from contracts.target import Target
 
 pytestmark = pytest.mark.writes
 
-DOCUMENTED_FIELDS = set(openapi.load_spec("documented")["components"]["schemas"]["AccountPhoneNumber"]["properties"])
+DOCUMENTED_FIELDS = set(
+    openapi.load_spec("documented")["components"]["schemas"]["AccountPhoneNumber"]["properties"]
+)
 
 
 def _is_us(obj: dict[str, Any]) -> bool:
@@ -223,10 +225,13 @@ def test_update_round_trips_without_side_effects(
         assert_error_body(response, target)
         return
     assert response.status_code == 202, (
-        f"update of {update.name} with {body} should be accepted with 202\n{describe_exchange(response, target)}"
+        f"update of {update.name} with {body} should be accepted with 202\n"
+        f"{describe_exchange(response, target)}"
     )
     problems = openapi.schema_errors(response.json(), "UpdateResult", target.level)
-    assert not problems, f"update answer breaks UpdateResult: {problems}\n{describe_exchange(response, target)}"
+    assert not problems, (
+        f"update answer breaks UpdateResult: {problems}\n{describe_exchange(response, target)}"
+    )
     after = restore.snapshot(target, number)
     assert after is not None, f"number {number} disappeared after an update of {update.name}"
     problem = update.shows(body, after)
@@ -264,5 +269,7 @@ def test_update_of_a_number_not_on_the_account_is_404(target: Target) -> None:
     full = crawl(target)
     missing = next(n for n in (f"1999555{i:04d}" for i in range(10000)) if n not in set(full.numbers))
     response = _post(target, missing, {"alias": "nobody"})
-    assert response.status_code == 404, f"updating a number not on the account\n{describe_exchange(response, target)}"
+    assert response.status_code == 404, (
+        f"updating a number not on the account\n{describe_exchange(response, target)}"
+    )
     assert_error_body(response, target)

@@ -18,7 +18,9 @@ def _sent_through(policy: WritePolicy) -> tuple[httpx.Client, list[httpx.Request
         sent.append(request)
         return httpx.Response(200, json={})
 
-    client = httpx.Client(base_url="https://api.example.test", transport=GuardedTransport(httpx.MockTransport(answer), policy))
+    client = httpx.Client(
+        base_url="https://api.example.test", transport=GuardedTransport(httpx.MockTransport(answer), policy)
+    )
     return client, sent
 
 

@@ -29,9 +29,23 @@ def _run_suite(base_url: str, reports: Path, *args: str) -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLIVO_")}
     env.update(PLIVO_AUTH_ID=AUTH_ID, PLIVO_AUTH_TOKEN=TOKEN)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *args, f"--base-url={base_url}", "--profile=ci",
-         f"--reports-dir={reports}", "-p", "no:randomly"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *args,
+            f"--base-url={base_url}",
+            "--profile=ci",
+            f"--reports-dir={reports}",
+            "-p",
+            "no:randomly",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -55,13 +69,16 @@ def test_live_run_without_allow_writes_only_reads(served: tuple[str, object], tm
 def test_reports_of_a_failing_run_hold_no_token(tmp_path: Path) -> None:
     # A target that fails now and then makes failures, whose messages carry requests.
     app = create_app(
-        EmulatorConfig(seed=5, auth_id=AUTH_ID, auth_token=TOKEN, faults=Faults(error_rate=0.2, error_statuses=(500,)))
+        EmulatorConfig(
+            seed=5, auth_id=AUTH_ID, auth_token=TOKEN, faults=Faults(error_rate=0.2, error_statuses=(500,))
+        )
     )
     with serve(app, host="127.0.0.1", port=0) as base_url:
         result = _run_suite(base_url, tmp_path, "contracts/test_conformance.py", "contracts/test_auth.py")
     assert result.returncode == 1, "the faulty target should have failed the run"
     html = (tmp_path / "contracts.html").read_text(encoding="utf-8")
     xml = (tmp_path / "contracts.xml").read_text(encoding="utf-8")
-    assert "$PLIVO_AUTH_TOKEN" in html and "$PLIVO_AUTH_TOKEN" in xml, "failures should carry curl repros"
+    assert "$PLIVO_AUTH_TOKEN" in html, "failures should carry curl repros"
+    assert "$PLIVO_AUTH_TOKEN" in xml, "failures should carry curl repros"
     for text in (html, xml, result.stdout, result.stderr):
         assert TOKEN not in text

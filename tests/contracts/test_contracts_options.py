@@ -30,7 +30,11 @@ def test_unrent_accepts_numbers_with_or_without_plus() -> None:
 
 @pytest.mark.parametrize(
     ("url", "message"),
-    [("ftp://api.plivo.com", "http"), ("api.plivo.com", "http"), ("https://api.plivo.com/v1/Account/MA1", "root")],
+    [
+        ("ftp://api.plivo.com", "http"),
+        ("api.plivo.com", "http"),
+        ("https://api.plivo.com/v1/Account/MA1", "root"),
+    ],
 )
 def test_bad_base_urls_are_explained(url: str, message: str) -> None:
     with pytest.raises(TargetError, match=message):
@@ -41,7 +45,12 @@ def _pytest(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PLIVO_")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "contracts", "--no-reports", "--collect-only", "-q", *args],
-        cwd=ROOT, env={**clean, **(env or {})}, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

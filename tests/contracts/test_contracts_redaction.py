@@ -37,7 +37,8 @@ def test_curl_uses_environment_variables_instead_of_the_token() -> None:
     assert '-u "$PLIVO_AUTH_ID:$PLIVO_AUTH_TOKEN"' in command
     assert TOKEN not in command
     assert "authorization" not in command.lower()
-    assert "--data-raw" in command and "alias" in command
+    assert "--data-raw" in command
+    assert "alias" in command
 
 
 def test_subaccount_credentials_get_their_own_variables() -> None:
@@ -57,7 +58,8 @@ def test_a_token_echoed_in_a_response_is_redacted() -> None:
     response = httpx.Response(401, json={"error": f"bad token {TOKEN}"}, request=request)
     text = describe_exchange(response, _FakeTarget())  # type: ignore[arg-type]
     assert TOKEN not in text
-    assert "***" in text and "401" in text
+    assert "***" in text
+    assert "401" in text
 
 
 def test_credentials_repr_hides_the_token() -> None:
