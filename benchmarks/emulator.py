@@ -1,0 +1,263 @@
+"""Emulator throughput: one list page over loopback, side by side with Stoplight Prism's mock.
+
+    python -m benchmarks emulator            (make benchmarks runs every benchmark)
+
+Both servers run as separate processes on loopback and answer the same request,
+``GET /v1/Account/{auth_id}/Number/?limit=20&offset=0`` with Basic auth, sent
+BENCH_REQUESTS times (default 3000) by one httpx.AsyncClient with BENCH_CONCURRENCY
+requests in flight (default 16), after a warm-up. Prism (@stoplight/prism-cli 5.16.0)
+serves openapi/number.yaml from its static examples, so it validates the request and
+answers a canned page; the emulator authenticates, filters and pages real state,
+so its answers are larger (sizes printed). Prism is installed once with npm into
+~/.cache/plivo-number-contracts/; without npm it is skipped with a message.
+
+Also printed: the in-process ASGI call rate (httpx.ASGITransport, as the contract
+suite uses it), and a filtered page from a 100,000-number inventory (first scan,
+then cached pages), the size the audit benchmark crawls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from emulator import EmulatorConfig, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+PRISM_VERSION = "5.16.0"
+PRISM_PACKAGE = f"@stoplight/prism-cli@{PRISM_VERSION}"
+PRISM_HOME = Path.home() / ".cache" / "plivo-number-contracts" / f"prism-{PRISM_VERSION}"
+SEED = 7
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+REQUESTS = _env_int("BENCH_REQUESTS", 3000)
+CONCURRENCY = _env_int("BENCH_CONCURRENCY", 16)
+WARMUP = 100
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def served_emulator(numbers: int) -> Iterator[tuple[str, tuple[str, str]]]:
+    """``python -m emulator`` in its own process; yields base URL and the demo credentials."""
+    command = [
+        sys.executable,
+        "-m",
+        "emulator",
+        "--port",
+        "0",
+        "--seed",
+        str(SEED),
+        "--numbers",
+        str(numbers),
+    ]
+    with _process([*command, "--log-level", "error"]) as proc:
+        assert proc.stdout is not None
+        banner = ""
+        for line in proc.stdout:
+            banner += line
+            if line.startswith("Press Ctrl+C"):
+                break
+        fields = dict(re.findall(r"^\s+(base URL|auth_id|auth_token):\s+(\S+)$", banner, re.MULTILINE))
+        if len(fields) != 3:
+            raise RuntimeError(f"the emulator did not start:\n{banner}")
+        yield fields["base URL"], (fields["auth_id"], fields["auth_token"])
+
+
+def _prism_binary() -> Path | None:
+    """Prism's CLI, installed into the cache with npm on first use; None (and a message) if impossible."""
+    binary = PRISM_HOME / "node_modules" / ".bin" / "prism"
+    if binary.exists():
+        return binary
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        print("  Prism: skipped, npm/node not found (install Node.js 18+ to compare with Prism)")
+        return None
+    print(f"  Prism: installing @stoplight/prism-cli@{PRISM_VERSION} into {PRISM_HOME} (once)...", flush=True)
+    PRISM_HOME.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+            str(PRISM_HOME),
+            f"@stoplight/prism-cli@{PRISM_VERSION}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if result.returncode != 0 or not binary.exists():
+        print(f"  Prism: skipped, npm install failed: {result.stderr.strip()[-500:]}")
+        return None
+    return binary
+
+
+@contextmanager
+def served_prism(binary: Path) -> Iterator[str]:
+    port = _free_port()
+    command = [str(binary), "mock", "openapi/number.yaml", "-h", "127.0.0.1", "-p", str(port), "-v", "error"]
+    with _process(command) as proc:
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                output = proc.stdout.read() if proc.stdout else ""
+                raise RuntimeError(f"Prism exited with {proc.returncode}:\n{output[-2000:]}")
+            try:
+                httpx.get(base_url + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("Prism did not start within 90 s")
+        yield base_url
+
+
+async def _hammer(base_url: str, path: str, auth: tuple[str, str], count: int) -> tuple[float, int, int]:
+    """Send ``count`` GETs with CONCURRENCY in flight; (seconds, non-200 answers, bytes of one answer)."""
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base_url, auth=auth, limits=limits, timeout=30) as client:
+        first = await client.get(path)
+        size = len(first.content)
+        remaining = WARMUP
+        bad = 0
+
+        async def worker(share: int) -> int:
+            failures = 0
+            for _ in range(share):
+                response = await client.get(path)
+                failures += response.status_code != 200
+            return failures
+
+        await asyncio.gather(*(worker(remaining // CONCURRENCY) for _ in range(CONCURRENCY)))
+        shares = [count // CONCURRENCY + (1 if i < count % CONCURRENCY else 0) for i in range(CONCURRENCY)]
+        started = time.perf_counter()
+        bad = sum(await asyncio.gather(*(worker(share) for share in shares)))
+        return time.perf_counter() - started, bad, size
+
+
+def _report(name: str, seconds: float, bad: int, size: int, count: int) -> float:
+    rate = count / seconds
+    note = f", {bad} non-200 answers" if bad else ""
+    print(f"  {name:<34} {rate:8.0f} req/s  ({count} requests in {seconds:.2f} s, {size} B per answer{note})")
+    return rate
+
+
+def loopback() -> None:
+    print(f"Loopback: {REQUESTS} x GET one list page (limit=20), {CONCURRENCY} in flight, one httpx client")
+    path_of = "/v1/Account/{}/Number/?limit=20&offset=0"
+    with served_emulator(300) as (base_url, auth):
+        seconds, bad, size = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS))
+        emulator_rate = _report("emulator (python -m emulator)", seconds, bad, size, REQUESTS)
+    binary = _prism_binary()
+    if binary is None:
+        return
+    with served_prism(binary) as base_url:
+        # Prism checks only that Basic credentials are present; it has no accounts.
+        seconds, bad, size = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS))
+        prism_rate = _report(f"Prism {PRISM_VERSION} mock", seconds, bad, size, REQUESTS)
+    print(f"  ratio emulator / Prism: {emulator_rate / prism_rate:.2f}x")
+
+
+def in_process() -> None:
+    count = max(REQUESTS // 2, 200)
+    app = create_app(EmulatorConfig(seed=SEED, numbers=300))
+    demo = app.state.demo
+    path = f"/v1/Account/{demo.auth_id}/Number/?limit=20&offset=0"
+
+    async def run() -> float:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://emulator", auth=(demo.auth_id, demo.auth_token)
+        ) as client:
+            for _ in range(WARMUP):
+                await client.get(path)
+            started = time.perf_counter()
+            for _ in range(count):
+                response = await client.get(path)
+                assert response.status_code == 200
+            return time.perf_counter() - started
+
+    seconds = asyncio.run(run())
+    print("In-process (httpx.ASGITransport, sequential, same page):")
+    print(f"  {'emulator ASGI calls':<34} {count / seconds:8.0f} calls/s ({count} calls in {seconds:.2f} s)")
+
+
+def large_inventory() -> None:
+    started = time.perf_counter()
+    app = create_app(EmulatorConfig(seed=SEED, numbers=100_000))
+    built = time.perf_counter() - started
+    demo = app.state.demo
+
+    async def run() -> tuple[float, float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://emulator", auth=(demo.auth_id, demo.auth_token)
+        ) as client:
+            path = f"/v1/Account/{demo.auth_id}/Number/"
+            params: dict[str, str | int] = {"type": "local", "services": "voice,sms", "limit": 20}
+            started = time.perf_counter()
+            first = await client.get(path, params=params)
+            first_seconds = time.perf_counter() - started
+            assert first.status_code == 200
+            started = time.perf_counter()
+            for page in range(1, 101):
+                response = await client.get(path, params={**params, "offset": page * 20})
+                assert response.status_code == 200
+            return first_seconds, (time.perf_counter() - started) / 100
+
+    first, cached = asyncio.run(run())
+    print("100,000-number inventory (in-process):")
+    print(
+        f"  build {built:.2f} s; filtered page: first (full scan) {first * 1000:.0f} ms, "
+        f"next pages (cached order) {cached * 1000:.2f} ms each"
+    )
+
+
+def main() -> None:
+    loopback()
+    in_process()
+    large_inventory()
+
+
+if __name__ == "__main__":
+    main()
