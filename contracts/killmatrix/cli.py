@@ -18,7 +18,7 @@ from .runs import CLEAN, ROOT, Accounts, RunResult, RunSpec, run_one
 
 AUTH_ID = "MAKILLMATRIX0000000A"
 # Not a secret (the emulator is ours), but treated as one: it never reaches a report.
-AUTH_TOKEN = "kill-matrix-token-7"  # noqa: S105
+AUTH_TOKEN = "kill-matrix-token-7"
 UNRENT_COUNT = 3
 EXIT_SURVIVORS, EXIT_USAGE, EXIT_VOID = 1, 2, 3
 
@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only", metavar="NAME[,NAME]", help="run only these defects (the clean run always runs)"
+    )
+    parser.add_argument(
+        "-k", dest="keyword", metavar="EXPR", help="only suite tests matching EXPR (a quick, partial matrix)"
     )
     parser.add_argument(
         "--fail-fast", action="store_true", help="stop each suite run at its first failure (-x)"
@@ -122,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             hypothesis_seed=hypothesis_seed,
             timeout_s=args.timeout,
             fail_fast=args.fail_fast,
+            keyword=args.keyword,
         )
 
     print(

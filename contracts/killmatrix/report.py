@@ -61,9 +61,10 @@ class Matrix:
 
     def headline(self) -> str:
         if self.void:
+            problem = f"; {self.clean.problem}" if self.clean.problem else ""
             return (
                 f"MATRIX VOID: the suite is {self.clean.verdict} against the clean emulator "
-                f"({self.clean.failures + self.clean.errors} failing tests{'; ' + self.clean.problem if self.clean.problem else ''}); "
+                f"({self.clean.failures + self.clean.errors} failing tests{problem}); "
                 "a failure against a defect proves nothing until the clean run is green"
             )
         return (
@@ -105,7 +106,8 @@ th{background:#f0f0f0} .killed{background:#e6f4e6} .survived{background:#fbe3e3}
 .broken,.red{background:#fff1cc} .green{background:#e6f4e6}
 .void{background:#c62828;color:#fff;padding:1em;font-weight:bold}
 .ok{background:#2e7d32;color:#fff;padding:1em;font-weight:bold}
-code,pre{font-size:.85em} pre{white-space:pre-wrap;max-height:24em;overflow:auto;background:#f7f7f7;padding:.5em}
+code,pre{font-size:.85em}
+pre{white-space:pre-wrap;max-height:24em;overflow:auto;background:#f7f7f7;padding:.5em}
 td.num{text-align:right}
 """
 
@@ -165,8 +167,9 @@ def to_html(matrix: Matrix) -> str:
 <p class="{banner}">{_e(matrix.headline())}</p>
 <p>Started {_e(matrix.started_at)}; emulator seed {matrix.seed}, hypothesis seed {matrix.hypothesis_seed},
 profile <code>{_e(matrix.profile)}</code>, {matrix.jobs} runs in parallel, unrent numbers
-<code>{_e(",".join(matrix.unrent))}</code>. Each row served <code>python -m emulator.defects --defect NAME</code> on
-loopback and ran <code>pytest contracts --base-url=... --allow-writes --unrent=...</code> against it.
+<code>{_e(",".join(matrix.unrent))}</code>. Each row served
+<code>python -m emulator.defects --defect NAME</code> on loopback and ran
+<code>pytest contracts --base-url=... --allow-writes --unrent=...</code> against it.
 A defect is <b>killed</b> when the suite reports a failing test; <b>survived</b> when it is green;
 <b>broken</b> when the run did not complete (time-out, crash): not a kill.</p>
 <p>Survivors: {survivors}</p>

@@ -1,0 +1,174 @@
+"""The kill matrix's JUnit reading, verdicts, JSON and HTML reports, and token redaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from contracts.killmatrix.junit import parse_junit
+from contracts.killmatrix.report import Matrix, write_reports
+from contracts.killmatrix.runs import CLEAN, Accounts, RunResult, RunSpec, _judge, _Streamed
+
+TOKEN = "secret-token-123"
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="1" failures="2" skipped="1" tests="6" time="9.0">
+<testcase classname="contracts.test_conformance" name="test_list_numbers" time="1.5"/>
+<testcase classname="contracts.test_pagination" name="test_limit[21]" time="0.25">
+  <failure message="assert 200 == 400">limit=21 must be answered 400</failure></testcase>
+<testcase classname="contracts.test_pagination" name="test_skip" time="0.1"><skipped message="no"/></testcase>
+<testcase classname="contracts.test_filters" name="test_filter[type]" time="2.0">
+  <failure message="missing 3">details</failure></testcase>
+<testcase classname="contracts.test_auth" name="test_wrong_token" time="0.5">
+  <error message="fixture broke">trace</error></testcase>
+<testcase classname="contracts.test_unrent" name="test_unrent" time="1.0"/>
+</testsuite></testsuites>
+"""
+
+
+def _junit(tmp_path: Path, text: str = JUNIT) -> Path:
+    path = tmp_path / "junit.xml"
+    path.write_text(text)
+    return path
+
+
+def test_junit_failures_in_execution_order_with_time_to_first(tmp_path: Path) -> None:
+    summary = parse_junit(_junit(tmp_path))
+    assert (summary.tests, summary.failures, summary.errors, summary.skipped) == (6, 2, 1, 1)
+    assert summary.failed == [
+        "contracts/test_pagination.py::test_limit[21]",
+        "contracts/test_filters.py::test_filter[type]",
+        "contracts/test_auth.py::test_wrong_token",
+    ]
+    assert summary.first_failure == "contracts/test_pagination.py::test_limit[21]"
+    assert summary.first_failure_s == pytest.approx(1.75)
+    assert summary.first_message == "assert 200 == 400"
+    assert summary.red
+
+
+def test_junit_missing_or_green(tmp_path: Path) -> None:
+    assert parse_junit(tmp_path / "absent.xml").tests == 0
+    green = parse_junit(
+        _junit(tmp_path, '<testsuites><testsuite><testcase name="t" time="1"/></testsuite></testsuites>')
+    )
+    assert (green.tests, green.red, green.first_failure) == (1, False, None)
+
+
+@pytest.mark.parametrize(
+    ("defect", "returncode", "junit_text", "verdict"),
+    [
+        ("services_any_of", 1, JUNIT, "killed"),
+        ("services_any_of", 0, '<testsuite><testcase name="t"/></testsuite>', "survived"),
+        ("services_any_of", 4, "", "broken"),
+        ("services_any_of", 0, "", "broken"),  # exit 0 without any test ran proves nothing
+        (CLEAN, 0, '<testsuite><testcase name="t"/></testsuite>', "green"),
+        (CLEAN, 1, JUNIT, "red"),
+    ],
+)
+def test_verdicts(tmp_path: Path, defect: str, returncode: int, junit_text: str, verdict: str) -> None:
+    result = RunResult(defect=defect, verdict="broken", returncode=returncode)
+    _judge(result, parse_junit(_junit(tmp_path, junit_text)), [TOKEN])
+    assert result.verdict == verdict
+
+
+def test_a_timed_out_run_is_broken_not_killed(tmp_path: Path) -> None:
+    result = RunResult(defect="x", verdict="broken", returncode=-15, problem="did not finish within 600 s")
+    _judge(result, parse_junit(_junit(tmp_path)), [TOKEN])
+    assert result.verdict == "broken"
+
+
+def _run(defect: str, verdict: str, **extra: object) -> RunResult:
+    return RunResult(
+        defect=defect,
+        verdict=verdict,
+        family="pagination",
+        description=f"{defect} <does> things",
+        failures=1 if verdict in ("killed", "red") else 0,
+        failed_tests=["contracts/test_pagination.py::test_limit[21]"] if verdict == "killed" else [],
+        first_failure_test_s=1.5 if verdict == "killed" else None,
+        emulator_command="python -m emulator.defects --auth-token ***",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _matrix(clean: str = "green") -> Matrix:
+    return Matrix(
+        clean=_run(CLEAN, clean),
+        defects=[
+            _run("offset_ignored", "killed"),
+            _run("limit_clamped", "killed"),
+            _run("next_drops_filters", "survived"),
+        ],
+        seed=7,
+        hypothesis_seed=7,
+        profile="ci",
+        jobs=2,
+        total_runtime_s=123.4,
+        unrent=["14155550100"],
+    )
+
+
+def test_matrix_json_and_html(tmp_path: Path) -> None:
+    json_path, html_path = write_reports(_matrix(), tmp_path)
+    data = json.loads(json_path.read_text())
+    assert data["kill_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert (data["killed"], data["total"], data["void"]) == (2, 3, False)
+    assert data["survived"] == ["next_drops_filters"]
+    assert data["families"] == {"pagination": {"killed": 2, "total": 3}}
+    assert data["defects"][0]["failed_tests"] == ["contracts/test_pagination.py::test_limit[21]"]
+    assert data["total_runtime_s"] == 123.4
+    page = html_path.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    for name in ("offset_ignored", "limit_clamped", "next_drops_filters"):
+        assert f'id="{name}"' in page
+    assert "&lt;does&gt;" in page  # escaped, not markup
+    # Self-contained: nothing is loaded from elsewhere.
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "<link" not in page
+    assert "<script" not in page
+
+
+def test_a_red_clean_run_voids_the_matrix(tmp_path: Path) -> None:
+    matrix = _matrix(clean="red")
+    assert matrix.void
+    assert matrix.headline().startswith("MATRIX VOID")
+    json_path, html_path = write_reports(matrix, tmp_path)
+    assert json.loads(json_path.read_text())["void"] is True
+    assert "MATRIX VOID" in html_path.read_text()
+
+
+def test_tokens_never_reach_commands_or_reprs(tmp_path: Path) -> None:
+    accounts = Accounts(
+        "MAKILLMATRIX0000000A", TOKEN, ("SAX", "sub-secret"), ("MAY", "other-secret"), ("extra-secret",)
+    )
+    assert TOKEN not in repr(accounts)
+    spec = RunSpec(defect="limit_clamped", seed=7, numbers=50, accounts=accounts, unrent=("14155550100",))
+    assert TOKEN not in repr(spec)
+    # The suite gets credentials through the environment, never the command line.
+    assert not any(TOKEN in part for part in spec.pytest_command("http://127.0.0.1:1", tmp_path / "j.xml"))
+    assert set(accounts.secrets) >= {TOKEN, "sub-secret", "other-secret", "extra-secret"}
+    assert accounts.env()["PLIVO_SUBACCOUNT_AUTH_TOKEN"] == "sub-secret"
+    assert accounts.env()["PLIVO_OTHER_AUTH_ID"] == "MAY"
+    result = RunResult(defect="x", verdict="broken", returncode=1)
+    junit = _junit(tmp_path, JUNIT.replace("assert 200 == 400", f"Authorization: {TOKEN}"))
+    _judge(result, parse_junit(junit), accounts.secrets)
+    assert TOKEN not in result.first_failure_message
+
+
+def test_streamed_output_times_the_first_failure_letter_only() -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as reader:
+        streamed = _Streamed(reader, time.monotonic())
+        # Header lines hold F and E (Faults, ERROR) but are not progress lines.
+        os.write(write_end, b"contracts target: Faults(off) ERROR-free\n...s..")
+        time.sleep(0.2)
+        assert streamed.first_failure_s is None
+        os.write(write_end, b"..F.E\n")
+        os.close(write_end)
+        output = streamed.join()
+    assert streamed.first_failure_s is not None
+    assert output.endswith("..F.E\n")
