@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from emulator import EmulatorConfig, create_app
-from emulator.cli import build_parser, config_from
+from emulator.cli import build_parser, config_from, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,10 +85,19 @@ def test_help_explains_every_option() -> None:
         (["--inventory", "/nonexistent/numbers.json"], "does not exist"),
     ],
 )
-def test_bad_options_are_refused_with_a_clear_message(args: list[str], message: str) -> None:
-    result = _run(*args)
+def test_bad_options_are_refused_with_a_clear_message(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_option_from_the_command_line_exits_2_without_traceback() -> None:
+    result = _run("--auth-id", "MAbad")
     assert result.returncode == 2
-    assert message in result.stderr
+    assert "auth_id 'MAbad' has the wrong shape" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -42,3 +42,17 @@ def test_log_keeps_only_the_newest() -> None:
     for offset in range(5):
         client.get(f"/v1/Account/{demo.auth_id}/Number/", params={"offset": offset})
     assert [r.query for r in app.state.request_log] == ["offset=2", "offset=3", "offset=4"]
+
+
+def test_reprs_never_show_tokens() -> None:
+    token = "tok-" + "s3cret" * 4
+    config = EmulatorConfig(numbers=5, auth_id="MA" + "C" * 18, auth_token=token)
+    app = create_app(config)
+    demo = app.state.demo
+    texts = [repr(config), str(config), repr(demo), repr(app.state.directory), repr(app.state.store)]
+    texts += [repr(account) for account in app.state.directory.accounts.values()]
+    for text in texts:
+        assert token not in text
+        for _, sub_token in demo.subaccounts:
+            assert sub_token not in text
+        assert demo.other_account[1] not in text
