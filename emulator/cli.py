@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import ipaddress
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -299,6 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "choose another --port (0 picks a free one)\n",
         )
     url = serving.base_url(sock)
+    if not ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
+        print(
+            f"warning: listening on {args.host}, not loopback: anyone who can reach this machine can use the "
+            "demo credentials printed below",
+            file=sys.stderr,
+        )
     print(banner(url, app), flush=True)
     server = serving.server_for(serving.ServedApp(app), args.log_level)
     try:

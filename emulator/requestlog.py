@@ -80,13 +80,22 @@ class RequestLogMiddleware:
                 chunks.append(message.get("body", b""))
             return message
 
+        logged = False
+
         async def logged_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            nonlocal logged
+            if message["type"] == "http.response.start" and not logged:
+                # Log before the client can see the answer: a client that reads the log right
+                # after its response (over real HTTP) must find its request there.
                 record.status = message["status"]
+                record.body = b"".join(chunks)
+                self.log.add(record)
+                logged = True
             await send(message)
 
         try:
             await self.app(scope, logged_receive, logged_send)
         finally:
-            record.body = b"".join(chunks)
-            self.log.add(record)
+            if not logged:
+                record.body = b"".join(chunks)
+                self.log.add(record)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 from starlette.applications import Starlette
 
 from emulator import EmulatorConfig, RequestRecord, create_app
 from emulator.accounts import DemoCredentials
+from emulator.serve import serve
 
 from .conftest import Api, AsgiClient, all_objects
 
@@ -56,3 +58,13 @@ def test_reprs_never_show_tokens() -> None:
         for _, sub_token in demo.subaccounts:
             assert sub_token not in text
         assert demo.other_account[1] not in text
+
+
+def test_served_requests_are_logged_before_the_answer_arrives(app: Starlette, demo: DemoCredentials) -> None:
+    with (
+        serve(app) as base_url,
+        httpx.Client(base_url=base_url, auth=(demo.auth_id, demo.auth_token)) as client,
+    ):
+        for offset in range(30):
+            client.get(f"/v1/Account/{demo.auth_id}/Number/", params={"offset": offset})
+            assert app.state.request_log[-1].query == f"offset={offset}"
