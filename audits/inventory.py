@@ -73,6 +73,8 @@ class CrawlStats:
     elapsed_s: float = 0.0
     duplicates: int = 0
     peak_in_flight: int = 0
+    final_rate: float | None = None
+    """The client-side rate at the end (lower than configured after 429s); None when unlimited."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,7 @@ class CrawlStats:
             "elapsed_s": round(self.elapsed_s, 3),
             "duplicates": self.duplicates,
             "peak_in_flight": self.peak_in_flight,
+            "final_rate": None if self.final_rate is None else round(self.final_rate, 2),
         }
 
     def __repr__(self) -> str:
@@ -250,6 +253,8 @@ class _Crawler:
         finally:
             self.in_flight -= 1
         self.stats.statuses[str(response.status_code)] += 1
+        if response.status_code == 429:
+            self.limiter.slow_down()
         if response.status_code in RETRYABLE_STATUS:
             raise _PageError(
                 f"HTTP {response.status_code}{_error_text(response, self.settings)}",
@@ -278,6 +283,7 @@ class _Crawler:
 
     def inventory(self, total: int | None, started: float) -> Inventory:
         self.stats.elapsed_s = time.monotonic() - started
+        self.stats.final_rate = self.limiter.rate
         return Inventory(self.records, total, [self.settings.redact(p) for p in self.problems], self.stats)
 
 

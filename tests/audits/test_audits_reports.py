@@ -7,6 +7,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from audits.policy import Policy, Threshold
 from audits.report import REPORT_FILES, write_all
@@ -135,3 +136,17 @@ def test_no_report_carries_the_token(tmp_path: Path) -> None:
     for path in paths.values():
         assert TOKEN not in path.read_text(), path.name
     assert TOKEN.encode() not in (tmp_path / "history.sqlite").read_bytes()
+
+
+def test_streamed_json_is_valid_for_any_shape(tmp_path: Path) -> None:
+    from audits.report.json_report import write_json
+
+    path = tmp_path / "a.json"
+    docs: list[dict[str, Any]] = [
+        {"findings": []},
+        {"a": 1, "findings": []},
+        {"a": {"b": [1, 2]}, "findings": [{"x": 1}, {"y": "</script>"}]},
+    ]
+    for doc in docs:
+        write_json(doc, path)
+        assert json.loads(path.read_text()) == doc
