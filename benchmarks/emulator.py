@@ -11,6 +11,11 @@ answers a canned page; the emulator authenticates, filters and pages real state,
 so its answers are larger (sizes printed). Prism is installed once with npm into
 ~/.cache/plivo-number-contracts/; without npm it is skipped with a message.
 
+Because one client process drives both servers on a shared machine, requests per
+second are bounded by the client as much as by the server; so the server process's
+own CPU time per request (user+system, from /proc, Linux only) is printed as well,
+which does not depend on how busy the machine is.
+
 Also printed: the in-process ASGI call rate (httpx.ASGITransport, as the contract
 suite uses it), and a filtered page from a 100,000-number inventory (first scan,
 then cached pages), the size the audit benchmark crawls.
@@ -50,6 +55,16 @@ CONCURRENCY = _env_int("BENCH_CONCURRENCY", 16)
 WARMUP = 100
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User+system CPU seconds of a process so far (Linux /proc), None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields after "(comm)": state is index 0, so utime and stime (14th/15th overall) are 11 and 12.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -72,8 +87,8 @@ def _process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
 
 
 @contextmanager
-def served_emulator(numbers: int) -> Iterator[tuple[str, tuple[str, str]]]:
-    """``python -m emulator`` in its own process; yields base URL and the demo credentials."""
+def served_emulator(numbers: int) -> Iterator[tuple[str, tuple[str, str], int]]:
+    """``python -m emulator`` in its own process; yields base URL, demo credentials and pid."""
     command = [
         sys.executable,
         "-m",
@@ -95,7 +110,7 @@ def served_emulator(numbers: int) -> Iterator[tuple[str, tuple[str, str]]]:
         fields = dict(re.findall(r"^\s+(base URL|auth_id|auth_token):\s+(\S+)$", banner, re.MULTILINE))
         if len(fields) != 3:
             raise RuntimeError(f"the emulator did not start:\n{banner}")
-        yield fields["base URL"], (fields["auth_id"], fields["auth_token"])
+        yield fields["base URL"], (fields["auth_id"], fields["auth_token"]), proc.pid
 
 
 def _prism_binary() -> Path | None:
@@ -132,7 +147,7 @@ def _prism_binary() -> Path | None:
 
 
 @contextmanager
-def served_prism(binary: Path) -> Iterator[str]:
+def served_prism(binary: Path) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = [str(binary), "mock", "openapi/number.yaml", "-h", "127.0.0.1", "-p", str(port), "-v", "error"]
     with _process(command) as proc:
@@ -149,17 +164,14 @@ def served_prism(binary: Path) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("Prism did not start within 90 s")
-        yield base_url
+        yield base_url, proc.pid
 
 
-async def _hammer(base_url: str, path: str, auth: tuple[str, str], count: int) -> tuple[float, int, int]:
-    """Send ``count`` GETs with CONCURRENCY in flight; (seconds, non-200 answers, bytes of one answer)."""
+async def _hammer(base_url: str, path: str, auth: tuple[str, str], count: int, pid: int) -> Measurement:
+    """Send ``count`` GETs with CONCURRENCY in flight, after a warm-up."""
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=base_url, auth=auth, limits=limits, timeout=30) as client:
         first = await client.get(path)
-        size = len(first.content)
-        remaining = WARMUP
-        bad = 0
 
         async def worker(share: int) -> int:
             failures = 0
@@ -168,34 +180,67 @@ async def _hammer(base_url: str, path: str, auth: tuple[str, str], count: int) -
                 failures += response.status_code != 200
             return failures
 
-        await asyncio.gather(*(worker(remaining // CONCURRENCY) for _ in range(CONCURRENCY)))
+        await asyncio.gather(*(worker(WARMUP // CONCURRENCY) for _ in range(CONCURRENCY)))
         shares = [count // CONCURRENCY + (1 if i < count % CONCURRENCY else 0) for i in range(CONCURRENCY)]
+        cpu_before = _cpu_seconds(pid)
         started = time.perf_counter()
         bad = sum(await asyncio.gather(*(worker(share) for share in shares)))
-        return time.perf_counter() - started, bad, size
+        seconds = time.perf_counter() - started
+        cpu_after = _cpu_seconds(pid)
+        cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+        return Measurement(count, seconds, bad, len(first.content), cpu)
 
 
-def _report(name: str, seconds: float, bad: int, size: int, count: int) -> float:
-    rate = count / seconds
-    note = f", {bad} non-200 answers" if bad else ""
-    print(f"  {name:<34} {rate:8.0f} req/s  ({count} requests in {seconds:.2f} s, {size} B per answer{note})")
-    return rate
+class Measurement:
+    """One timed run against one server."""
+
+    def __init__(self, count: int, seconds: float, bad: int, size: int, cpu: float | None) -> None:
+        self.count = count
+        self.seconds = seconds
+        self.bad = bad
+        self.size = size
+        self.cpu = cpu
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        return None if self.cpu is None else self.cpu * 1000 / self.count
+
+    def report(self, name: str) -> None:
+        note = f", {self.bad} non-200 answers" if self.bad else ""
+        cpu = self.cpu_ms_per_request
+        cpu_text = f", server CPU {cpu:.2f} ms/request" if cpu is not None else ""
+        print(
+            f"  {name:<30} {self.rate:7.0f} req/s  ({self.count} requests in {self.seconds:.2f} s, "
+            f"{self.size} B per answer{cpu_text}{note})"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Measurement {self.rate:.0f} req/s>"
 
 
 def loopback() -> None:
     print(f"Loopback: {REQUESTS} x GET one list page (limit=20), {CONCURRENCY} in flight, one httpx client")
     path_of = "/v1/Account/{}/Number/?limit=20&offset=0"
-    with served_emulator(300) as (base_url, auth):
-        seconds, bad, size = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS))
-        emulator_rate = _report("emulator (python -m emulator)", seconds, bad, size, REQUESTS)
+    with served_emulator(300) as (base_url, auth, pid):
+        ours = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS, pid))
+    ours.report("emulator (python -m emulator)")
     binary = _prism_binary()
     if binary is None:
         return
-    with served_prism(binary) as base_url:
+    with served_prism(binary) as (base_url, pid):
         # Prism checks only that Basic credentials are present; it has no accounts.
-        seconds, bad, size = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS))
-        prism_rate = _report(f"Prism {PRISM_VERSION} mock", seconds, bad, size, REQUESTS)
-    print(f"  ratio emulator / Prism: {emulator_rate / prism_rate:.2f}x")
+        prism = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS, pid))
+    prism.report(f"Prism {PRISM_VERSION} mock")
+    print(f"  ratio emulator / Prism, requests per second: {ours.rate / prism.rate:.2f}x")
+    if ours.cpu_ms_per_request and prism.cpu_ms_per_request:
+        print(
+            f"  ratio Prism / emulator, server CPU per request: "
+            f"{prism.cpu_ms_per_request / ours.cpu_ms_per_request:.2f}x (above 1: the emulator is cheaper)"
+        )
 
 
 def in_process() -> None:
