@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import inventory
 from .accounts import SUBACCOUNT_NAMES, Account, DemoCredentials, Directory, make_auth_id, make_token
 from .config import EmulatorConfig
+from .inventory import OwnedNumber
 from .store import NumberStore
 
 
@@ -44,12 +47,13 @@ def build(config: EmulatorConfig) -> World:
         directory.add_subaccount(main_id, sub_id, SUBACCOUNT_NAMES[index % len(SUBACCOUNT_NAMES)], token)
 
     taken: set[str] = set()
+    numbers: Iterable[OwnedNumber]
     if config.inventory is not None:
-        numbers = inventory.load(config.inventory, main_id)
-        taken.update(owned.fields["number"] for owned in numbers)
+        numbers = loaded = inventory.load(config.inventory, main_id)
+        taken.update(owned.fields["number"] for owned in loaded)
         # Subaccounts named in the file become subaccounts of the demo account, with
         # tokens derived from the seed so they are reproducible too.
-        for owned in numbers:
+        for owned in loaded:
             named = owned.fields.get("sub_account")
             if isinstance(named, str) and named not in main.subaccounts:
                 token = make_token(random.Random(f"subaccount:{config.seed}:{named}"))
@@ -57,9 +61,13 @@ def build(config: EmulatorConfig) -> World:
                 subs.append((named, token))
     else:
         rng = random.Random(f"inventory:{config.seed}")
-        numbers = list(inventory.generate(main_id, config.numbers, [s for s, _ in subs], rng, taken))
+        numbers = inventory.generate(main_id, config.numbers, [s for s, _ in subs], rng, taken)
     other_rng = random.Random(f"other:{config.seed}")
-    numbers += list(inventory.generate(other_id, config.other_numbers, [], other_rng, taken))
+    # Generators, not lists: the store copies each object, and at 100,000 numbers holding
+    # the originals too would double peak memory. The main account's numbers are all
+    # drawn before the other account's, so `taken` keeps them unique in either order.
+    others = inventory.generate(other_id, config.other_numbers, [], other_rng, taken)
+    store = NumberStore(itertools.chain(numbers, others))
 
     demo = DemoCredentials(
         auth_id=main_id,
@@ -67,4 +75,4 @@ def build(config: EmulatorConfig) -> World:
         subaccounts=subs,
         other_account=(other_id, other_token),
     )
-    return World(directory=directory, store=NumberStore(numbers), demo=demo)
+    return World(directory=directory, store=store, demo=demo)
