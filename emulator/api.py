@@ -2,7 +2,7 @@
 
 Order of checks on every request: method (405), credentials (401), path auth_id
 (401), parameters and body (400), the number (404). Paths are served with or
-without the trailing slash Plivo documents (see README): the official SDKs always
+without the trailing slash Plivo documents (said in --help): the official SDKs always
 send it, and refusing the other form would only hide the emulator's real answers.
 """
 
