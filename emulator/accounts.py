@@ -91,6 +91,11 @@ class Directory:
             return None
         return Principal(auth_id=auth_id, main_auth_id=main)
 
+    def main_of(self, auth_id: str) -> str:
+        """The main account an auth_id belongs to (itself if unknown or a main account)."""
+        entry = self._tokens.get(auth_id)
+        return entry[1] if entry else auth_id
+
     def account(self, main_auth_id: str) -> Account:
         return self.accounts[main_auth_id]
 

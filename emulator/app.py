@@ -72,7 +72,9 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(RequestLogMiddleware, log=request_log),
-            Middleware(FaultMiddleware, faults=config.faults, seed=config.seed),
+            Middleware(
+                FaultMiddleware, faults=config.faults, seed=config.seed, account_of=world.directory.main_of
+            ),
             *middleware,
         ],
         exception_handlers={404: not_found, 500: server_error},

@@ -24,8 +24,8 @@ class Faults:
     """Faults injected in front of the API, for testing clients. All off by default.
 
     ``latency`` is added to every answer, plus a uniform ``jitter`` in [0, jitter) seconds.
-    ``rate_limit`` requests per ``rate_window`` seconds per account (keyed by the
-    Basic-auth user name) are served; more get Plivo's 429. ``error_rate`` is the
+    ``rate_limit`` requests per ``rate_window`` seconds per account (the Basic-auth
+    user's main account; subaccounts share it) are served; more get Plivo's 429. ``error_rate`` is the
     fraction of requests answered with one of ``error_statuses`` instead of the API;
     ``drop_rate`` the fraction whose connection is closed before a full answer.
     """

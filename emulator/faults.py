@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -49,8 +50,7 @@ class RateLimiter:
         return f"<RateLimiter {self.limit}/{self.window}s keys={len(self._seen)}>"
 
 
-def _account_key(scope: Scope) -> str:
-    # Plivo limits per account; the Basic-auth user name is the account.
+def _user_name(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name.lower() == b"authorization":
             _, _, encoded = value.decode("latin-1").partition(" ")
@@ -65,9 +65,13 @@ def _account_key(scope: Scope) -> str:
 class FaultMiddleware:
     """Applies a Faults setting in front of the API."""
 
-    def __init__(self, app: ASGIApp, faults: Faults, seed: int) -> None:
+    def __init__(
+        self, app: ASGIApp, faults: Faults, seed: int, account_of: Callable[[str], str] = str
+    ) -> None:
         self.app = app
         self.faults = faults
+        # Plivo limits per account: a subaccount's requests count against its main account.
+        self.account_of = account_of
         self.rng = random.Random(f"faults:{seed}")
         self.limiter = RateLimiter(faults.rate_limit, faults.rate_window) if faults.rate_limit else None
 
@@ -82,7 +86,7 @@ class FaultMiddleware:
         delay = faults.latency + (self.rng.uniform(0, faults.jitter) if faults.jitter else 0.0)
         if delay:
             await asyncio.sleep(delay)
-        if self.limiter is not None and not self.limiter.allow(_account_key(scope)):
+        if self.limiter is not None and not self.limiter.allow(self.account_of(_user_name(scope))):
             window = f"{faults.rate_window:g}"
             await error_response(
                 429, f"too many requests: more than {faults.rate_limit} requests in {window} seconds"

@@ -56,6 +56,18 @@ def test_rate_limit_is_per_account() -> None:
     assert other.get(f"/v1/Account/{demo.other_account[0]}/Number/").status_code == 200
 
 
+def test_subaccount_requests_count_against_the_main_account() -> None:
+    app = create_app(EmulatorConfig(numbers=20, faults=Faults(rate_limit=3, rate_window=60)))
+    demo = app.state.demo
+    sub_id, sub_token = demo.subaccounts[0]
+    sub = AsgiClient(app, auth=(sub_id, sub_token))
+    main = AsgiClient(app, auth=(demo.auth_id, demo.auth_token))
+    assert [sub.get(f"/v1/Account/{sub_id}/Number/").status_code for _ in range(2)] == [200, 200]
+    assert main.get(f"/v1/Account/{demo.auth_id}/Number/").status_code == 200
+    assert main.get(f"/v1/Account/{demo.auth_id}/Number/").status_code == 429
+    assert sub.get(f"/v1/Account/{sub_id}/Number/").status_code == 429
+
+
 def test_rate_limiter_window_slides() -> None:
     limiter = RateLimiter(limit=2, window=5.0)
     assert limiter.allow("a", now=0.0)
