@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from audits.inventory import CrawlSettings
 from audits.policy import PolicyError, load_policy
 from audits.progress import Progress
 from audits.ratelimit import DEFAULT_RATE
@@ -162,7 +161,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"--out {out} cannot be created ({error.strerror}); choose a writable directory"
             ) from None
         history = args.history or out / HISTORY_FILE
-        CrawlSettings(base_url="http://check.invalid", auth_id="", auth_token="", **crawl_options(args))
         with _target(args) as target:
             progress = Progress(enabled=False if args.no_progress else None)
             result = run_audit(target, policy, history, crawl_options(args), progress)

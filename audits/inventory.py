@@ -191,6 +191,8 @@ class _Crawler:
         workers = [asyncio.create_task(self.worker(queue, client)) for client in clients]
         await asyncio.gather(*workers)
         self.progress.finish()
+        if not queue.empty():
+            self.problems.append(f"{queue.qsize()} page(s) not requested after a refusal: {self.fatal}")
         self.check_counts(total)
         return self.inventory(total, started)
 

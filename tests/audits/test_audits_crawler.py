@@ -199,3 +199,16 @@ def test_progress_bar_only_on_a_terminal() -> None:
 def test_settings_refuse_nonsense(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="must be at least 1"):
         CrawlSettings(base_url="http://127.0.0.1:1", auth_id="MA", auth_token="t", **bad)
+
+
+def test_a_refusal_mid_crawl_stops_the_crawl_and_says_what_was_skipped(served: Served) -> None:
+    network = FaultyNetwork(
+        lambda offset, _r: httpx.Response(403, json={"error": "forbidden"}) if offset == 100 else None
+    )
+    with served(numbers=300) as (_app, target):
+        inventory = run_crawl(target, transport=network, concurrency=1)
+    assert not inventory.complete
+    assert network.offsets.count(100) == 1  # a refusal is not retried
+    assert max(network.offsets) == 100
+    assert inventory.problems[0].startswith("page at offset 100 could not be read: HTTP 403 (forbidden)")
+    assert inventory.problems[1].startswith("9 page(s) not requested after a refusal")
