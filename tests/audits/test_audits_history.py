@@ -9,7 +9,7 @@ from audits.engine import evaluate
 from audits.history import History, HistoryDelta
 from audits.model import Finding, NumberRecord
 from audits.policy import Policy
-from tests.audits.conftest import us_local
+from tests.audits.numbers import us_local
 
 DAY1 = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
 TARGET = "test-target"

@@ -11,7 +11,7 @@ from audits.engine import evaluate
 from audits.model import Severity
 from audits.policy import Policy, PolicyError, Scope, Threshold, load_policy
 from audits.rules import rule_ids
-from tests.audits.conftest import TODAY, us_local, us_tollfree
+from tests.audits.numbers import TODAY, us_local, us_tollfree
 
 EXAMPLE = Path(__file__).parents[2] / "audits" / "policy.example.toml"
 

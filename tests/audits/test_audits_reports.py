@@ -13,7 +13,7 @@ from audits.policy import Policy, Threshold
 from audits.report import REPORT_FILES, write_all
 from audits.rules import rule_ids
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
-from tests.audits.conftest import us_local, us_tollfree
+from tests.audits.numbers import us_local, us_tollfree
 from tests.audits.reporting import TOKEN, audit_result, document
 
 NUMBERS = [
@@ -150,3 +150,16 @@ def test_streamed_json_is_valid_for_any_shape(tmp_path: Path) -> None:
     for doc in docs:
         write_json(doc, path)
         assert json.loads(path.read_text()) == doc
+
+
+def test_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
+    hostile = us_local(
+        number="14155550106", sub_account="=SUM(A1:A9)", tendlc_registration_status="PROCESSING"
+    )
+    paths = write_all(document(tmp_path, [hostile]), tmp_path / "out")
+    with paths["audit.csv"].open(newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["rule"] == "tendlc-pending"
+    assert row["subaccount"] == "'=SUM(A1:A9)"
+    for value in row.values():
+        assert not value.startswith(("=", "+", "-", "@")), value

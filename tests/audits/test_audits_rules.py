@@ -7,7 +7,7 @@ import pytest
 from audits.model import NumberRecord, Severity
 from audits.rules import REGISTRY, Rule, rule_class, rule_ids
 from audits.subject import Subject
-from tests.audits.conftest import record, sdk_fixture, us_local, us_tollfree
+from tests.audits.numbers import record, sdk_fixture, us_local, us_tollfree
 
 ISSUE_IDS = [
     "tendlc-unregistered",
