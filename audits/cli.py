@@ -11,10 +11,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from audits.policy import PolicyError, load_policy
 from audits.progress import Progress
-from audits.ratelimit import DEFAULT_RATE
+from audits.ratelimit import DEFAULT_RATE, PLIVO_REQUESTS, PLIVO_WINDOW_S
 from audits.report import write_all
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, AuditResult, run_audit
 from audits.target import Target, TargetError, embedded_emulator, live_target
@@ -111,6 +112,20 @@ def _target(args: argparse.Namespace) -> Iterator[Target]:
         yield target
 
 
+def _warn_if_impolite(args: argparse.Namespace, target: Target) -> None:
+    """A live account shares its 300 requests per 5 s with everything else using it."""
+    host = urlsplit(target.base_url).hostname or ""
+    if not args.base_url or host in ("127.0.0.1", "localhost", "::1"):
+        return
+    if args.no_rate_limit or args.rate > PLIVO_REQUESTS / PLIVO_WINDOW_S:
+        print(
+            f"plivo-number-audit: warning: pacing above Plivo's {PLIVO_REQUESTS} requests per "
+            f"{PLIVO_WINDOW_S:g} s on {host}: expect 429s (retried, and the crawl slows down) and "
+            "throttled requests for everything else on this account",
+            file=sys.stderr,
+        )
+
+
 def crawl_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "concurrency": args.concurrency,
@@ -162,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ) from None
         history = args.history or out / HISTORY_FILE
         with _target(args) as target:
+            _warn_if_impolite(args, target)
             progress = Progress(enabled=False if args.no_progress else None)
             result = run_audit(target, policy, history, crawl_options(args), progress)
     except (PolicyError, TargetError, ValueError) as error:

@@ -133,7 +133,11 @@ _FATAL_HINTS = {
 
 class _Crawler:
     def __init__(
-        self, settings: CrawlSettings, clients: contextlib.AsyncExitStack, transport: Any, progress: Progress
+        self,
+        settings: CrawlSettings,
+        clients: contextlib.AsyncExitStack,
+        transport: httpx.AsyncBaseTransport | None,
+        progress: Progress,
     ) -> None:
         self.settings = settings
         self.clients = clients
