@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -112,10 +113,19 @@ def _target(args: argparse.Namespace) -> Iterator[Target]:
         yield target
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _warn_if_impolite(args: argparse.Namespace, target: Target) -> None:
     """A live account shares its 300 requests per 5 s with everything else using it."""
     host = urlsplit(target.base_url).hostname or ""
-    if not args.base_url or host in ("127.0.0.1", "localhost", "::1"):
+    if not args.base_url or _is_loopback(host):
         return
     if args.no_rate_limit or args.rate > PLIVO_REQUESTS / PLIVO_WINDOW_S:
         print(

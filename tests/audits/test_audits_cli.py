@@ -177,3 +177,24 @@ def test_python_dash_m_audits_runs_as_a_program(tmp_path: Path) -> None:
     assert "audit " in done.stdout
     assert done.stderr == ""
     assert (tmp_path / "audit.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("base_url", "args", "warned"),
+    [
+        ("https://api.plivo.com", ["--no-rate-limit"], True),
+        ("https://api.plivo.com", ["--rate", "80"], True),
+        ("https://api.plivo.com", [], False),
+        ("http://127.0.0.2:8765", ["--no-rate-limit"], False),
+        ("http://localhost:8765", ["--rate", "500"], False),
+    ],
+)
+def test_pacing_a_live_account_above_the_limit_is_warned_about(
+    capsys: pytest.CaptureFixture[str], base_url: str, args: list[str], warned: bool
+) -> None:
+    from audits.cli import _warn_if_impolite, build_parser
+    from audits.target import Target
+
+    parsed = build_parser().parse_args(["--base-url", base_url, *args])
+    _warn_if_impolite(parsed, Target("t", base_url, "MA" + "C" * 18, "tok", "t"))
+    assert ("warning: pacing above Plivo's 300 requests per 5 s" in capsys.readouterr().err) is warned
