@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from audits.rules import rule_ids
 
@@ -68,3 +70,33 @@ def test_pytest_audits_refuses_a_bad_policy(tmp_path: Path) -> None:
     done = pytest_audits(tmp_path, "--audit-policy", str(tmp_path / "missing.toml"))
     assert done.returncode == 4  # pytest's usage error
     assert "missing.toml does not exist" in done.stderr
+
+
+def test_pytest_audits_takes_a_live_base_url_with_env_credentials(tmp_path: Path, served: Any) -> None:
+    with served(numbers=60) as (app, target):
+        env = {**os.environ, "PLIVO_AUTH_ID": target.auth_id, "PLIVO_AUTH_TOKEN": target.auth_token}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "audits",
+                "-q",
+                "--base-url",
+                target.base_url,
+                "--audit-out",
+                str(tmp_path),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    doc = json.loads((tmp_path / "audit.json").read_text())
+    assert doc["run"]["target"]["base_url"] == target.base_url
+    assert doc["numbers_read"] == len(app.state.store.numbers(target.auth_id))
+    assert target.auth_token not in done.stdout + done.stderr
+    assert target.auth_token not in (tmp_path / "audit-pytest.html").read_text()
