@@ -99,11 +99,12 @@ def _describe(result: RunResult) -> RunResult:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from emulator.defects import CATALOGUE
+    from emulator.defects import CATALOGUE, FAMILIES
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    names = list(CATALOGUE)
+    # Family by family, as the catalogue lists them.
+    names = [d.name for family in FAMILIES for d in CATALOGUE.values() if d.family == family]
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = [n for n in names if n not in CATALOGUE]

@@ -108,7 +108,7 @@ th{background:#f0f0f0} .killed{background:#e6f4e6} .survived{background:#fbe3e3}
 .ok{background:#2e7d32;color:#fff;padding:1em;font-weight:bold}
 code,pre{font-size:.85em}
 pre{white-space:pre-wrap;max-height:24em;overflow:auto;background:#f7f7f7;padding:.5em}
-td.num{text-align:right}
+td.num{text-align:right} td code{word-break:break-all}
 """
 
 
