@@ -33,6 +33,7 @@ __all__ = [
     "list_meta_consistent",
     "observed_deviations",
     "resource_uri_names_number_and_account",
+    "update_visible_on_next_get",
 ]
 
 HINT_FORMATS_PREFIX = "plivo-"
@@ -223,6 +224,58 @@ def list_meta_consistent(ctx: CheckContext, response: Response, case: Case) -> b
     return None
 
 
+def _app_id(uri: Any) -> str | None:
+    return uri.rstrip("/").rsplit("/", 1)[-1] if isinstance(uri, str) and uri else None
+
+
+def _unset(value: Any) -> bool:
+    return value in (None, "")
+
+
+# Update field -> how the next get shows it. Fields without an object counterpart (callback
+# URLs, compliance applications that only apply while pending) are not followed.
+_VISIBLE: dict[str, Any] = {
+    "alias": lambda obj, v: obj.get("alias") == v or (_unset(v) and _unset(obj.get("alias"))),
+    "app_id": lambda obj, v: (
+        _app_id(obj.get("application")) == v or (_unset(v) and _unset(obj.get("application")))
+    ),
+    "subaccount": lambda obj, v: (
+        obj.get("sub_account") == v or (_unset(v) and _unset(obj.get("sub_account")))
+    ),
+    "cnam_lookup": lambda obj, v: obj.get("cnam_lookup") == v,
+    "cnam": lambda obj, v: obj.get("cnam") == v or (_unset(v) and _unset(obj.get("cnam"))),
+    "profile_uuid": lambda obj, v: obj.get("profile_uuid") == v,
+}
+
+
+@schemathesis.check
+def update_visible_on_next_get(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """A 202 "changed" means the change shows on the next get (spec link GetUpdatedNumber)."""
+    if (
+        response.status_code != 202
+        or _operation_id(case) != "updateNumber"
+        or not isinstance(case.body, dict)
+    ):
+        return None
+    sent = {k: v for k, v in case.body.items() if k in _VISIBLE and isinstance(v, str)}
+    if not sent:
+        return None
+    target = active()
+    number = str((case.path_parameters or {}).get("number", ""))
+    got = target.http.get(target.number_path(number), auth=httpx.BasicAuth(*target.credentials.basic))
+    if got.status_code != 200:
+        raise AssertionError(f"update of {number} answered 202, but the next get answered {got.status_code}")
+    obj = got.json()
+    wrong = {k: v for k, v in sent.items() if not _VISIBLE[k](obj, v)}
+    if wrong:
+        shown = {k: obj.get({"subaccount": "sub_account", "app_id": "application"}.get(k, k)) for k in wrong}
+        raise AssertionError(
+            f"update answered 202 changed, but the next get does not show {wrong}; it shows {shown} "
+            "(spec: updateNumber link GetUpdatedNumber, 'The change is visible on the next get')"
+        )
+    return None
+
+
 _SCHEMA_OF = {
     ("listNumbers", 200): "NumberList",
     ("getNumber", 200): "AccountPhoneNumberWithApiId",
@@ -262,6 +315,7 @@ CUSTOM_CHECKS = [
     api_id_where_documented,
     resource_uri_names_number_and_account,
     list_meta_consistent,
+    update_visible_on_next_get,
     observed_deviations,
 ]
 

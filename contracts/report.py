@@ -89,7 +89,7 @@ class Coverage:
             total = sum(statuses.values())
             codes = ", ".join(f"{s}x{n}" for s, n in sorted(statuses.items())) or "none"
             out.append(f"{op:<24} {total:>6} requests  statuses: {codes}")
-            if op in documented:
+            if documented.get(op):
                 used = {name for (o, name) in self.parameters if o == op}
                 seen = sorted(documented[op] & used)
                 missing = sorted(documented[op] - used)

@@ -89,8 +89,13 @@ def _all_of(obj: Mapping[str, Any], value: str) -> bool:
 
 
 def filters(level: openapi.Level) -> dict[str, Filter]:
-    """Every documented filter of listNumbers (tolerant level adds observed ones)."""
-    _, _, op = openapi.operation("listNumbers", level)
+    """Every documented filter of listNumbers, judging objects at ``level``.
+
+    Filters and their values are always the documented ones: an x-observed request value
+    (upper-case 10DLC words, plivo-go's ``number_type``) is something a target may accept,
+    never something it must. ``level`` only decides which object values count as a match.
+    """
+    _, _, op = openapi.operation("listNumbers", "documented")
     out: dict[str, Filter] = {}
     for parameter in op.get("parameters", []):
         name = parameter["name"]

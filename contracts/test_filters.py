@@ -58,7 +58,11 @@ def values_for(flt: Filter, full: Crawl) -> st.SearchStrategy[str]:
         # An unknown subaccount may be refused with a 4xx; only real ones have a defined answer.
         return st.sampled_from(present) if present else st.nothing()
     absent = st.just("no-such-" + flt.name)
-    return (st.sampled_from(present) | absent) if present else absent
+    if not present:
+        return absent
+    # Exact filters: a value's own prefix must not select it ("Sales" is not "Sales desk").
+    truncated = st.builds(lambda v, k: v[: max(1, len(v) - k)], st.sampled_from(present), st.integers(1, 4))
+    return st.sampled_from(present) | truncated | absent
 
 
 def assert_filtered(
