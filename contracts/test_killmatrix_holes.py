@@ -1,0 +1,89 @@
+"""Holes the kill matrix found: documented properties no other contract test judged on a live target.
+
+Each test states the rule of the spec it checks and stays within what a correct target, ours
+or another, must do (contracts issue point 4); see reports/kill-matrix.html for the defects
+that slipped through before these existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import restore
+from contracts.checks import assert_error_body
+from contracts.crawl import crawl
+from contracts.curl import describe_exchange
+from contracts.target import Target
+
+ENROLLED = ("PENDING", "ACTIVE")
+
+
+@pytest.mark.live_safe
+@pytest.mark.parametrize("where", ["list", "number"])
+def test_options_on_an_existing_resource_is_not_answered_as_missing(target: Target, where: str) -> None:
+    """OPTIONS is no operation of the API: 405 (spec: MethodNotAllowed), or 2xx as a CORS preflight.
+
+    OPTIONS is the one undeclared method the suite may send to a live target (the write
+    guard refuses PUT and PATCH). Whatever a target does with it, the resource exists: a 404
+    would tell clients it does not, and a 405 is Plivo's JSON error with an Allow header.
+    """
+    numbers = crawl(target).numbers
+    if where == "number" and not numbers:
+        pytest.skip("the target has no numbers")
+    path = target.numbers_path if where == "list" else target.number_path(numbers[0])
+    response = target.http.request("OPTIONS", path, auth=httpx.BasicAuth(*target.credentials.basic))
+    assert response.status_code == 405 or 200 <= response.status_code < 300, (
+        f"OPTIONS on an existing {where} must be 405 Method Not Allowed (or a 2xx preflight), "
+        f"not {response.status_code}\n{describe_exchange(response, target)}"
+    )
+    if response.status_code == 405:
+        assert response.headers.get("allow"), (
+            "a 405 names the allowed methods in Allow (RFC 9110 15.5.6)\n"
+            f"{describe_exchange(response, target)}"
+        )
+        assert_error_body(response, target)
+
+
+def _reputation_candidate(target: Target) -> dict[str, Any]:
+    objects = crawl(target).objects
+    # Already enrolled, with a profile: a target that wrongly accepts changes nothing that shows.
+    for obj in objects:
+        if obj.get("caller_reputation_status") in ENROLLED and obj.get("profile_uuid"):
+            return obj
+    if target.live:
+        pytest.skip("live target: no number already enrolled in Caller Reputation to try the refusal on")
+    for obj in objects:
+        if str(obj.get("region", "")).endswith("UNITED STATES") and obj.get("number_type") in (
+            "local",
+            "tollfree",
+        ):
+            return obj
+    pytest.skip("the target has no US local or toll-free number")
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_caller_reputation_enabled_without_profile_is_refused(target: Target, encoding: str) -> None:
+    """NumberUpdate: `enabled` requires profile_uuid (a documented constraint): 400, nothing changes."""
+    obj = _reputation_candidate(target)
+    number = str(obj["number"])
+    body = {"caller_reputation": "enabled"}
+    auth = httpx.BasicAuth(*target.credentials.basic)
+    with restore.kept(target, number):
+        if encoding == "json":
+            response = target.http.post(target.number_path(number), json=body, auth=auth)
+        else:
+            response = target.http.post(target.number_path(number), data=body, auth=auth)
+        after = restore.snapshot(target, number) or {}
+    assert response.status_code == 400, (
+        "caller_reputation=enabled without profile_uuid breaks NumberUpdate "
+        f"(then: required [profile_uuid]) and must be answered 400\n{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+    assert after.get("profile_uuid") == obj.get("profile_uuid"), (
+        f"a refused update changed profile_uuid from {obj.get('profile_uuid')!r} "
+        f"to {after.get('profile_uuid')!r}"
+    )
