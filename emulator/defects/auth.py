@@ -11,6 +11,7 @@ from emulator.store import Fields, NumberFilter, NumberStore
 from .asgi import Incoming
 from .base import Defect, register
 from .storewrap import StoreProxy
+from .updates import Change
 
 FAMILY = "auth and isolation"
 
@@ -32,17 +33,50 @@ class SubaccountSeesMainNumbers(Defect):
     description = "a subaccount's list and get see every number of its main account, not only its own"
 
     def wrap_store(self, store: NumberStore, config: EmulatorConfig) -> NumberStore:
-        def widen(principal: Principal) -> Principal:
-            return Principal(principal.main_auth_id, principal.main_auth_id)
-
         class Store(StoreProxy):
             def get(self, principal: Principal, number: str) -> Fields | None:
-                return self.inner.get(widen(principal), number)
+                return self.inner.get(_widen(principal), number)
 
             def page(
                 self, principal: Principal, number_filter: NumberFilter, offset: int, limit: int
             ) -> tuple[int, list[Fields]]:
-                return self.inner.page(widen(principal), number_filter, offset, limit)
+                return self.inner.page(_widen(principal), number_filter, offset, limit)
+
+        return Store(store, config)
+
+
+def _widen(principal: Principal) -> Principal:
+    """The main account a subaccount belongs to, as if the subaccount were it."""
+    return Principal(principal.main_auth_id, principal.main_auth_id)
+
+
+@register
+class SubaccountGetSeesMainNumbers(Defect):
+    name = "subaccount_get_sees_main_numbers"
+    family = FAMILY
+    description = "a subaccount's list is right, but get answers any number of its main account"
+
+    def wrap_store(self, store: NumberStore, config: EmulatorConfig) -> NumberStore:
+        class Store(StoreProxy):
+            def get(self, principal: Principal, number: str) -> Fields | None:
+                return self.inner.get(_widen(principal), number)
+
+        return Store(store, config)
+
+
+@register
+class SubaccountWritesMainNumbers(Defect):
+    name = "subaccount_writes_main_numbers"
+    family = FAMILY
+    description = "reads are scoped, but a subaccount may update or unrent any number of its main account"
+
+    def wrap_store(self, store: NumberStore, config: EmulatorConfig) -> NumberStore:
+        class Store(StoreProxy):
+            def modify(self, principal: Principal, number: str, change: Change) -> Fields | None:
+                return self.inner.modify(_widen(principal), number, change)
+
+            def unrent(self, principal: Principal, number: str) -> bool:
+                return self.inner.unrent(_widen(principal), number)
 
         return Store(store, config)
 

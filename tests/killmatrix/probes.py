@@ -163,6 +163,23 @@ def _as_subaccount(api: Api) -> list[Observation]:
     return [api.see("GET", path, params={"limit": 20}, auth=(sub_id, token))]
 
 
+def _sub_gets_main_number(api: Api) -> list[Observation]:
+    sub_id, token = api.demo.subaccounts[0]
+    number = api.own_number()
+    return [api.see("GET", f"/v1/Account/{sub_id}/Number/{number}/", auth=(sub_id, token))]
+
+
+def _sub_writes_main_number(api: Api) -> list[Observation]:
+    sub_id, token = api.demo.subaccounts[0]
+    number = api.own_number()
+    path = f"/v1/Account/{sub_id}/Number/{number}/"
+    return [
+        api.see("POST", path, json={"alias": "probe"}, auth=(sub_id, token)),
+        api.see("DELETE", path, auth=(sub_id, token)),
+        api.see("GET", api.number_path(number)),
+    ]
+
+
 def _other_path(api: Api) -> list[Observation]:
     other_id, _ = api.demo.other_account
     return [api.see("GET", f"/v1/Account/{other_id}/Number/", params={"limit": 3})]
@@ -228,6 +245,8 @@ PROBES: dict[str, Probe] = {
     "unrent_total_count_unchanged": _unrent_then_count,
     # auth and isolation
     "subaccount_sees_main_numbers": _as_subaccount,
+    "subaccount_get_sees_main_numbers": _sub_gets_main_number,
+    "subaccount_writes_main_numbers": _sub_writes_main_number,
     "other_account_path_accepted": _other_path,
     "wrong_token_accepted": lambda api: [api.list(auth=(api.demo.auth_id, "not-the-token"))],
     "missing_auth_get_accepted": lambda api: [api.list(auth=None)],
