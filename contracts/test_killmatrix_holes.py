@@ -7,6 +7,7 @@ that slipped through before these existed.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from contracts import restore
 from contracts.checks import assert_error_body
 from contracts.crawl import crawl
 from contracts.curl import describe_exchange
-from contracts.target import Target
+from contracts.target import Credentials, Target
 
 ENROLLED = ("PENDING", "ACTIVE")
 
@@ -87,3 +88,64 @@ def test_caller_reputation_enabled_without_profile_is_refused(target: Target, en
         f"a refused update changed profile_uuid from {obj.get('profile_uuid')!r} "
         f"to {after.get('profile_uuid')!r}"
     )
+
+
+def _outside_subaccount(target: Target) -> tuple[Credentials, list[str]]:
+    """The subaccount credentials and the account's numbers that are not the subaccount's."""
+    sub = target.subaccount
+    if sub is None:
+        pytest.skip("no subaccount credentials: set PLIVO_SUBACCOUNT_AUTH_ID / PLIVO_SUBACCOUNT_AUTH_TOKEN")
+    outside = [str(o["number"]) for o in crawl(target).objects if o.get("sub_account") != sub.auth_id]
+    if not outside:
+        pytest.skip(f"every number of the account belongs to subaccount {sub.auth_id}")
+    return sub, outside
+
+
+def _refused_as_not_its_own(response: httpx.Response, target: Target, what: str) -> None:
+    # Not on the subaccount's account: 404 (spec: NotFound), or 401 for a refused scope.
+    assert response.status_code in (401, 404), (
+        f"a subaccount {what} a number that is not its own must be refused with 404 (or 401)\n"
+        f"{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+
+
+@pytest.mark.live_safe
+def test_subaccount_cannot_get_a_number_that_is_not_its_own(target: Target) -> None:
+    """A subaccount sees only its numbers: not in its list, and not by get either."""
+    sub, outside = _outside_subaccount(target)
+    response = target.http.get(
+        target.number_path(outside[0], auth_id=sub.auth_id), auth=httpx.BasicAuth(*sub.basic)
+    )
+    _refused_as_not_its_own(response, target, "reading")
+
+
+@pytest.mark.writes
+def test_subaccount_cannot_update_a_number_that_is_not_its_own(target: Target) -> None:
+    sub, outside = _outside_subaccount(target)
+    number = outside[0]
+    before = restore.snapshot(target, number) or {}
+    with restore.kept(target, number):
+        response = target.http.post(
+            target.number_path(number, auth_id=sub.auth_id),
+            json={"alias": f"not yours {uuid.uuid4().hex[:6]}"},
+            auth=httpx.BasicAuth(*sub.basic),
+        )
+        after = restore.snapshot(target, number) or {}
+    _refused_as_not_its_own(response, target, "updating")
+    assert after.get("alias") == before.get("alias"), "a refused update changed the alias"
+
+
+@pytest.mark.unrent
+def test_subaccount_cannot_unrent_a_number_that_is_not_its_own(target: Target) -> None:
+    sub, outside = _outside_subaccount(target)
+    # On a live target only a user-named number may ever go, should the target wrongly obey.
+    candidates = [n for n in outside if n in target.unrentable] if target.live else outside[-1:]
+    if not candidates:
+        pytest.skip("none of the --unrent numbers is outside the subaccount")
+    number = candidates[0]
+    response = target.http.delete(
+        target.number_path(number, auth_id=sub.auth_id), auth=httpx.BasicAuth(*sub.basic)
+    )
+    _refused_as_not_its_own(response, target, "unrenting")
+    assert restore.snapshot(target, number) is not None, f"a refused unrent removed {number}"
