@@ -7,6 +7,7 @@ that slipped through before these existed.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -149,3 +150,41 @@ def test_subaccount_cannot_unrent_a_number_that_is_not_its_own(target: Target) -
     )
     _refused_as_not_its_own(response, target, "unrenting")
     assert restore.snapshot(target, number) is not None, f"a refused unrent removed {number}"
+
+
+# How long a change may take to reach the list on a target with replicas or caches.
+LIST_CATCH_UP_S = 5.0
+
+
+@pytest.mark.writes
+def test_an_update_shows_in_the_list_too(target: Target) -> None:
+    """The list answers the numbers as they are: an alias that get shows, the list shows too.
+
+    A target may take a moment to catch up (replicas, caches), so the list is read again
+    for a few seconds before this fails.
+    """
+    full = crawl(target)
+    if not full.objects:
+        pytest.skip("the target has no numbers")
+    number = str(full.objects[len(full.objects) // 3]["number"])
+    alias = f"contracts list {uuid.uuid4().hex[:8]}"
+    listed: Any = None
+    with restore.kept(target, number):
+        response = target.http.post(
+            target.number_path(number), json={"alias": alias}, auth=httpx.BasicAuth(*target.credentials.basic)
+        )
+        assert response.status_code == 202, describe_exchange(response, target)
+        deadline = time.monotonic() + LIST_CATCH_UP_S
+        while True:
+            page = crawl(target, {"number_startswith": number.lstrip("+")})
+            listed = next(
+                (o for o in page.objects if str(o.get("number")).lstrip("+") == number.lstrip("+")), None
+            )
+            if (listed or {}).get("alias") == alias or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    assert listed is not None, f"number {number} is not in the list filtered by its own digits"
+    assert listed.get("alias") == alias, (
+        f"after updating the alias of {number} to {alias!r} (202), the list still shows "
+        f"{listed.get('alias')!r} after {LIST_CATCH_UP_S:.0f} s"
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from emulator.accounts import Principal
 from emulator.config import EmulatorConfig
-from emulator.store import Fields, NumberStore
+from emulator.store import Fields, NumberFilter, NumberStore
 
 from .asgi import Incoming
 from .base import Defect, register
@@ -70,6 +70,29 @@ class AppIdWrongApplicationUri(ChangeDefect):
             head = uri.rstrip("/").rsplit("/", 1)[0]
             updates["application"] = f"{head}/{current.get('number')}/"
         return updates
+
+
+@register
+class ListShowsStaleObjects(Defect):
+    name = "list_shows_stale_objects"
+    family = FAMILY
+    description = "updates show on get, but the list keeps serving each object as it was first listed"
+
+    def wrap_store(self, store: NumberStore, config: EmulatorConfig) -> NumberStore:
+        class Store(StoreProxy):
+            def __init__(self, inner: NumberStore, config: EmulatorConfig) -> None:
+                super().__init__(inner, config)
+                # A list cache that nobody invalidates: which numbers are listed is live,
+                # their objects are not.
+                self.seen: dict[str, Fields] = {}
+
+            def page(
+                self, principal: Principal, number_filter: NumberFilter, offset: int, limit: int
+            ) -> tuple[int, list[Fields]]:
+                total, objects = self.inner.page(principal, number_filter, offset, limit)
+                return total, [dict(self.seen.setdefault(str(o["number"]), o)) for o in objects]
+
+        return Store(store, config)
 
 
 @register

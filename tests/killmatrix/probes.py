@@ -124,6 +124,13 @@ def _update_clears_cnam(api: Api) -> list[Observation]:
     return [api.see("GET", api.number_path(number))]
 
 
+def _update_then_list(api: Api) -> list[Observation]:
+    number = api.own_number()
+    api.send("GET", api.numbers_path, params={"number_startswith": number})
+    api.send("POST", api.number_path(number), json={"alias": "probe"})
+    return [api.list(number_startswith=number)]
+
+
 def _app_id(api: Api) -> list[Observation]:
     number = api.own_number()
     api.send("POST", api.number_path(number), json={"app_id": "12345"})
@@ -236,6 +243,7 @@ PROBES: dict[str, Probe] = {
     # update
     "alias_not_persisted": _update_alias,
     "update_clears_cnam": _update_clears_cnam,
+    "list_shows_stale_objects": _update_then_list,
     "app_id_wrong_application_uri": _app_id,
     "caller_reputation_without_profile": _reputation,
     "unknown_subaccount_accepted": _unknown_subaccount,
