@@ -6,7 +6,3 @@ policy, keeps finding history in SQLite and writes ``audit.html``, ``audit.json`
 ``audit.xml`` and ``audit.csv``. ``pytest audits`` runs the same audit as a pytest
 session.
 """
-
-from __future__ import annotations
-
-__all__ = ["__doc__"]

@@ -162,6 +162,9 @@ def _trend(doc: dict[str, Any]) -> str:
             )
         if not point["complete"]:
             bars.append(f'<text x="{x + step / 2:.1f}" y="{pad - 6}" class="inc">!</text>')
+        if index in (0, len(points) - 1) or len(points) <= 8:
+            day = _e(point["started_at"][5:10])
+            bars.append(f'<text x="{x + 2:.1f}" y="{height - 8}" class="tick">{day}</text>')
     svg = (
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="findings per run">'
