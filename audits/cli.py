@@ -79,22 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}") from None
+
+
 def _positive(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int, "a whole number >= 1"))
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text}")
     return value
 
 
 def _positive_or_zero(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int, "a whole number >= 0"))
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {text}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    value = float(_number(text, float, "a number > 0"))
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a number > 0, not {text}")
     return value

@@ -107,11 +107,22 @@ def test_usage_errors_say_what_and_how(
     assert not (tmp_path / "out" / "audit.json").exists()
 
 
-def test_bad_option_values_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--concurrency", "0"], "--concurrency: must be a whole number >= 1, not 0"),
+        (["--concurrency", "1.5"], "--concurrency: must be a whole number >= 1, not '1.5'"),
+        (["--rate", "fast"], "--rate: must be a number > 0, not 'fast'"),
+        (["--numbers", "-1"], "--numbers: must be a whole number >= 0, not -1"),
+    ],
+)
+def test_bad_option_values_are_refused_by_the_parser(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["--concurrency", "0"])
+        main(args)
     assert exited.value.code == EXIT_USAGE
-    assert "--concurrency: must be a whole number >= 1, not 0" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_live_target_with_env_credentials_and_no_token_anywhere(
