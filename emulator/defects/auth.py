@@ -104,6 +104,33 @@ class OtherAccountPathAccepted(Defect):
 
 
 @register
+class OtherAccountWritesByNumber(Defect):
+    name = "other_account_writes_by_number"
+    family = FAMILY
+    description = "reads are scoped, but updates and unrents find the number in whichever account has it"
+
+    def request(self, incoming: Incoming) -> Incoming:
+        creds, number, state = incoming.basic_auth, incoming.number, incoming.state
+        if incoming.method not in ("POST", "DELETE") or creds is None or number is None or state is None:
+            return incoming
+        if _token_of(state, creds[0]) != creds[1]:
+            return incoming  # bad credentials are still refused
+        for owner in state.directory.accounts:
+            if owner != creds[0] and state.store.get(Principal(owner, owner), number) is not None:
+                # The write runs as the number's owner, whoever asked.
+                moved = Incoming(
+                    method=incoming.method,
+                    path=incoming.path.replace(f"/Account/{incoming.path_auth_id}/", f"/Account/{owner}/", 1),
+                    query=incoming.query,
+                    headers=incoming.headers,
+                    body=incoming.body,
+                    state=state,
+                )
+                return moved.with_basic_auth(owner, str(state.directory.accounts[owner].token))
+        return incoming
+
+
+@register
 class WrongTokenAccepted(Defect):
     name = "wrong_token_accepted"
     family = FAMILY

@@ -77,6 +77,23 @@ class OffsetOffByOne(Defect):
 
 
 @register
+class OffsetIgnoredWhenFiltered(Defect):
+    name = "offset_ignored_when_filtered"
+    family = FAMILY
+    description = "the unfiltered list pages correctly, but a filtered list always serves its first page"
+
+    def wrap_store(self, store: NumberStore, config: EmulatorConfig) -> NumberStore:
+        class Store(StoreProxy):
+            def page(
+                self, principal: Principal, number_filter: NumberFilter, offset: int, limit: int
+            ) -> tuple[int, list[Fields]]:
+                start = offset if number_filter.empty else 0
+                return self.inner.page(principal, number_filter, start, limit)
+
+        return Store(store, config)
+
+
+@register
 class LimitCap25(Defect):
     name = "limit_cap_25"
     family = FAMILY

@@ -187,6 +187,18 @@ def _sub_writes_main_number(api: Api) -> list[Observation]:
     ]
 
 
+def _other_writes_our_number(api: Api) -> list[Observation]:
+    other_id, token = api.demo.other_account
+    number = api.own_number()
+    path = f"/v1/Account/{other_id}/Number/{number}/"
+    return [
+        api.see("POST", path, json={"alias": "probe"}, auth=(other_id, token)),
+        api.see("GET", api.number_path(number)),
+        api.see("DELETE", path, auth=(other_id, token)),
+        api.see("GET", api.number_path(number)),
+    ]
+
+
 def _other_path(api: Api) -> list[Observation]:
     other_id, _ = api.demo.other_account
     return [api.see("GET", f"/v1/Account/{other_id}/Number/", params={"limit": 3})]
@@ -220,6 +232,7 @@ PROBES: dict[str, Probe] = {
     # pagination
     "offset_ignored": lambda api: [api.list(limit=5, offset=5)],
     "offset_off_by_one": lambda api: [api.list(limit=5, offset=5)],
+    "offset_ignored_when_filtered": lambda api: [api.list(type="local", limit=5, offset=5)],
     "limit_cap_25": lambda api: [api.list(limit=25)],
     "limit_clamped": lambda api: [api.list(limit=50)],
     "total_count_is_page_size": lambda api: [api.list(limit=5)],
@@ -256,6 +269,7 @@ PROBES: dict[str, Probe] = {
     "subaccount_get_sees_main_numbers": _sub_gets_main_number,
     "subaccount_writes_main_numbers": _sub_writes_main_number,
     "other_account_path_accepted": _other_path,
+    "other_account_writes_by_number": _other_writes_our_number,
     "wrong_token_accepted": lambda api: [api.list(auth=(api.demo.auth_id, "not-the-token"))],
     "missing_auth_get_accepted": lambda api: [api.list(auth=None)],
 }
