@@ -7,6 +7,7 @@ Exit status: 0 every defect killed; 1 a defect survived or a run broke; 2 a usag
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -35,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 all killed; 1 survivors or broken runs; 2 usage error; 3 matrix void",
     )
     parser.add_argument(
-        "--jobs", type=int, default=2, help="runs in parallel (default: %(default)s, for 2 cores)"
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="runs in parallel, one per core (default: %(default)s here)",
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds per suite run (default: %(default)s)"

@@ -13,7 +13,6 @@ The first two run in :class:`~emulator.defects.asgi.RewriteMiddleware`, passed t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 from starlette.middleware import Middleware
@@ -95,6 +94,3 @@ def lookup(name: str) -> Defect:
         return CATALOGUE[name]
     except KeyError:
         raise UnknownDefect(name, sorted(CATALOGUE)) from None
-
-
-ObjectRewrite = Callable[[dict[str, Any]], dict[str, Any]]
