@@ -56,7 +56,9 @@ audit: $(STAMP)
 audit-pytest: $(STAMP)
 	$(PYTEST) audits
 
-test: lint unit contracts sdk audit-pytest
+# `pytest audits` itself exits 1 on the demo inventory, whose findings are critical by
+# design; tests/audits runs it and asserts on its verdicts instead.
+test: lint unit contracts sdk
 
 emulator: $(STAMP)
 	$(BIN)/python -m emulator --port 8765
