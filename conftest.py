@@ -102,10 +102,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # One seed for the run, printed, shared with xdist workers through the options and
     # replayed with --hypothesis-seed. It seeds hypothesis, schemathesis and the emulator's data.
+    # Other test directories keep hypothesis' own seeding and profile.
+    contracts_run = _collects_contracts(config)
     seed = config.getoption("hypothesis_seed", None)
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
-        config.option.hypothesis_seed = seed
+        if contracts_run:
+            config.option.hypothesis_seed = seed
     try:
         seed = int(seed)
     except ValueError:
@@ -116,6 +119,8 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("profile")
     run.configure(config.stash[OPTIONS_KEY], profile)
     provide(lambda: build_target(config.stash[OPTIONS_KEY]))
+    if not contracts_run:
+        return
     # Deadlines are off: targets include real networks.
     hypothesis.settings.register_profile(
         f"contracts-{profile}",
@@ -128,7 +133,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     hypothesis.settings.load_profile(f"contracts-{profile}")
 
-    if _collects_contracts(config) and not config.getoption("no_reports"):
+    if not config.getoption("no_reports"):
         reports = Path(config.getoption("reports_dir"))
         reports.mkdir(parents=True, exist_ok=True)
         if not getattr(config.option, "htmlpath", None):

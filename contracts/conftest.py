@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -45,6 +46,15 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
     if data:
         report.merge(json.loads(data))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(
+    prefix: list[str], summary: list[str], postfix: list[str], session: Any
+) -> None:
+    """The same coverage summary at the top of reports/contracts.html."""
+    lines = [*report.summary_lines(settings().options.level), f"seed {settings().seed}"]
+    postfix.append(f"<h2>Contract coverage</h2><pre>{html.escape(chr(10).join(lines))}</pre>")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from contracts.restore import snapshot_differences
 from emulator import EmulatorConfig, Faults, create_app
 from emulator.serve import serve
 
@@ -82,3 +83,37 @@ def test_reports_of_a_failing_run_hold_no_token(tmp_path: Path) -> None:
     assert "$PLIVO_AUTH_TOKEN" in xml, "failures should carry curl repros"
     for text in (html, xml, result.stdout, result.stderr):
         assert TOKEN not in text
+
+
+def _inventory(base_url: str) -> dict[str, dict[str, object]]:
+    import httpx
+
+    objects: dict[str, dict[str, object]] = {}
+    offset = 0
+    while True:
+        page = httpx.get(
+            f"{base_url}/v1/Account/{AUTH_ID}/Number/",
+            params={"limit": 20, "offset": offset},
+            auth=(AUTH_ID, TOKEN),
+        ).json()
+        objects.update({str(o["number"]): o for o in page["objects"]})
+        offset += 20
+        if offset >= page["meta"]["total_count"]:
+            return objects
+
+
+def test_live_run_with_allow_writes_leaves_every_number_as_it_was(
+    served: tuple[str, object], tmp_path: Path
+) -> None:
+    base_url, app = served
+    before = _inventory(base_url)
+    result = _run_suite(base_url, tmp_path, "contracts", "--allow-writes")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    methods = Counter(record.method for record in app.state.request_log)  # type: ignore[attr-defined]
+    assert methods["POST"] > 50, f"the updates did not run: {methods}"
+    assert methods["DELETE"] == 0, "no --unrent was given, so nothing may be unrented"
+    after = _inventory(base_url)
+    assert after.keys() == before.keys()
+    # The API cannot set alias back to null, only to "": the spec says both mean unset.
+    changed = {n: d for n in before if (d := snapshot_differences(before[n], after[n]))}
+    assert not changed, f"{len(changed)} numbers were not restored: {changed}"
