@@ -35,7 +35,6 @@ def _equals(prop: str) -> Predicate:
 # Filters whose meaning the spec gives in words only; the strings quote the spec.
 PROSE_FILTERS: dict[str, tuple[str, Predicate]] = {
     "type": ("Filter by number type.", _equals("number_type")),
-    "number_type": ("plivo-go's name for `type`.", _equals("number_type")),
     "number_startswith": (
         'Filter by prefix of the number (digits, without "+").',
         lambda obj, value: str(obj.get("number", "")).lstrip("+").startswith(value),
