@@ -67,6 +67,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="ci",
         help="How many examples to generate: ci (fast, default) or nightly (deep).",
     )
+    group.addoption(
+        "--max-rate",
+        type=float,
+        default=50.0,
+        metavar="N",
+        help="Requests per second to a live target (default 50; Plivo allows 300 per 5 s; 0: no limit).",
+    )
     group.addoption("--no-reports", action="store_true", help="Do not write reports/contracts.{html,xml}.")
     group.addoption(
         "--reports-dir",
@@ -93,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
             allow_writes=config.getoption("allow_writes"),
             unrent=parse_unrent(config.getoption("unrent")),
             strict=bool(config.getini("strict")),
+            max_rate=config.getoption("max_rate"),
         )
         options.validate()
         if options.live:

@@ -88,7 +88,13 @@ def main() -> None:
         runs.append(
             _timed(
                 "pytest contracts --base-url (served emulator)",
-                [*pytest, f"--base-url={base_url}", "--allow-writes", f"--hypothesis-seed={SEED}"],
+                [
+                    *pytest,
+                    f"--base-url={base_url}",
+                    "--allow-writes",
+                    "--max-rate=0",
+                    f"--hypothesis-seed={SEED}",
+                ],
                 log,
             )
         )

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,6 +31,7 @@ __all__ = [
     "Credentials",
     "GuardedTransport",
     "InProcessASGITransport",
+    "Pacer",
     "Target",
     "TargetError",
     "TargetOptions",
@@ -131,20 +134,58 @@ class WritePolicy:
 Listener = Callable[[httpx.Request, httpx.Response], None]
 
 
+class Pacer:
+    """At most ``rate`` requests per second, evenly spaced (0: no limit), across threads."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next)
+            self._next = at + self._interval
+        if at > now:
+            time.sleep(at - now)
+
+    def __repr__(self) -> str:
+        return f"Pacer({self.rate:g}/s)" if self.rate > 0 else "Pacer(unlimited)"
+
+
+# Plivo answers 429 beyond 300 requests per 5 s and documents no Retry-After.
+RATE_LIMIT_PAUSES = (1.0, 2.0, 5.0)
+
+
 class GuardedTransport(httpx.BaseTransport):
     """An httpx transport that consults the write policy before anything leaves.
 
-    Listeners see every exchange that was sent (the coverage report is one).
+    On a live target it also paces requests and waits out a 429 a few times, so the
+    account's rate limit does not turn into test failures. Listeners see every exchange
+    that was sent (the coverage report is one).
     """
 
-    def __init__(self, inner: httpx.BaseTransport, policy: WritePolicy) -> None:
+    def __init__(self, inner: httpx.BaseTransport, policy: WritePolicy, pacer: Pacer | None = None) -> None:
         self.inner = inner
         self.policy = policy
+        self.pacer = pacer or Pacer(0)
         self.listeners: list[Listener] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.policy.check(request.method, request.url.path)
+        self.pacer.wait()
         response = self.inner.handle_request(request)
+        if self.policy.live:
+            for pause in RATE_LIMIT_PAUSES:
+                if response.status_code != 429:
+                    break
+                response.close()
+                time.sleep(pause)
+                response = self.inner.handle_request(request)
         if self.listeners:
             for listener in self.listeners:
                 listener(request, response)
@@ -155,7 +196,7 @@ class GuardedTransport(httpx.BaseTransport):
         pass
 
     def __repr__(self) -> str:
-        return f"GuardedTransport({self.policy!r})"
+        return f"GuardedTransport({self.policy!r}, {self.pacer!r})"
 
 
 class InProcessASGITransport(httpx.BaseTransport):
@@ -198,6 +239,8 @@ class TargetOptions:
     unrent: frozenset[str] = frozenset()
     strict: bool = False
     seed: int = 7
+    # Requests per second on a live target: 50/s stays well under Plivo's 300 per 5 s.
+    max_rate: float = 50.0
 
     @property
     def live(self) -> bool:
@@ -208,6 +251,10 @@ class TargetOptions:
         return "documented" if self.strict else "tolerant"
 
     def validate(self) -> None:
+        if self.max_rate < 0:
+            raise TargetError(
+                f"--max-rate must be >= 0 requests per second (0: no limit), not {self.max_rate}"
+            )
         if self.emulator not in ("asgi", "http"):
             raise TargetError(f"--emulator must be asgi or http, not {self.emulator!r}")
         if self.base_url is not None:
@@ -251,6 +298,7 @@ class Target:
     level: Level
     unrentable: frozenset[str]
     inner: httpx.BaseTransport
+    pacer: Pacer = field(default_factory=lambda: Pacer(0))
     app: Any = None
     subaccount: Credentials | None = None
     other_account: Credentials | None = None
@@ -277,7 +325,7 @@ class Target:
     @property
     def guard(self) -> GuardedTransport:
         if self._guard is None:
-            self._guard = GuardedTransport(self.inner, self.policy)
+            self._guard = GuardedTransport(self.inner, self.policy, self.pacer)
         return self._guard
 
     @property
@@ -361,6 +409,7 @@ def _live_target(options: TargetOptions) -> Target:
         level=options.level,
         unrentable=options.unrent,
         inner=httpx.HTTPTransport(retries=0),
+        pacer=Pacer(options.max_rate),
         subaccount=_env_credentials("PLIVO_SUBACCOUNT_AUTH_ID", "PLIVO_SUBACCOUNT_AUTH_TOKEN"),
         other_account=_env_credentials("PLIVO_OTHER_AUTH_ID", "PLIVO_OTHER_AUTH_TOKEN"),
     )

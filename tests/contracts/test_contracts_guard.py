@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contracts.target import GuardedTransport, WritePolicy, WriteRefused
+from contracts.target import GuardedTransport, Pacer, WritePolicy, WriteRefused
 
 NUMBER = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/14155550100/"
 COLLECTION = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/"
@@ -72,3 +72,34 @@ def test_embedded_targets_are_not_restricted(method: str) -> None:
 def test_policy_reprs_say_what_is_allowed() -> None:
     assert "read-only" in repr(WritePolicy(live=True))
     assert "14155550100" in repr(WritePolicy(live=True, unrentable=frozenset({"14155550100"})))
+
+
+def test_live_targets_wait_out_a_429(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("contracts.target.time.sleep", lambda seconds: None)
+    answers = iter([429, 429, 200])
+    inner = httpx.MockTransport(lambda request: httpx.Response(next(answers)))
+    client = httpx.Client(
+        base_url="https://api.example.test", transport=GuardedTransport(inner, WritePolicy(live=True))
+    )
+    assert client.get(COLLECTION).status_code == 200
+
+
+def test_embedded_targets_report_a_429_as_it_is() -> None:
+    inner = httpx.MockTransport(lambda request: httpx.Response(429))
+    client = httpx.Client(
+        base_url="https://api.example.test", transport=GuardedTransport(inner, WritePolicy(live=False))
+    )
+    assert client.get(COLLECTION).status_code == 429
+
+
+def test_pacer_spaces_requests_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    slept: list[float] = []
+    monkeypatch.setattr("contracts.target.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("contracts.target.time.sleep", slept.append)
+    pacer = Pacer(50)
+    for _ in range(4):
+        pacer.wait()
+    assert slept == pytest.approx([0.02, 0.04, 0.06])
+    Pacer(0).wait()
+    assert len(slept) == 3, "an unlimited pacer never waits"

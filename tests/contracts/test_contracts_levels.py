@@ -59,6 +59,7 @@ def _suite(base_url: str, *extra: str) -> subprocess.CompletedProcess[str]:
             "list or get",
             f"--base-url={base_url}",
             "--no-reports",
+            "--max-rate=0",
             "-p",
             "no:randomly",
             *extra,

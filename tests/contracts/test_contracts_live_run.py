@@ -37,6 +37,7 @@ def _run_suite(base_url: str, reports: Path, *args: str) -> subprocess.Completed
             *args,
             f"--base-url={base_url}",
             "--profile=ci",
+            "--max-rate=0",
             f"--reports-dir={reports}",
             "-p",
             "no:randomly",

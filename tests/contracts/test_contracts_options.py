@@ -66,6 +66,12 @@ def test_bad_unrent_is_a_usage_error() -> None:
     assert "--unrent takes phone numbers" in result.stderr
 
 
+def test_negative_max_rate_is_a_usage_error() -> None:
+    result = _pytest("--max-rate=-1")
+    assert result.returncode == 4
+    assert "--max-rate must be >= 0" in result.stderr
+
+
 def test_non_integer_seed_is_a_usage_error() -> None:
     result = _pytest("--hypothesis-seed=abc")
     assert result.returncode == 4
