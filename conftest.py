@@ -70,9 +70,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--max-rate",
         type=float,
-        default=50.0,
+        default=None,
         metavar="N",
-        help="Requests per second to a live target (default 50; Plivo allows 300 per 5 s; 0: no limit).",
+        help="Requests per second to a live target (default 50, Plivo allows 300 per 5 s; "
+        "unlimited on loopback; 0: no limit).",
     )
     group.addoption("--no-reports", action="store_true", help="Do not write reports/contracts.{html,xml}.")
     group.addoption(

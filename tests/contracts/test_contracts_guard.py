@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contracts.target import GuardedTransport, Pacer, WritePolicy, WriteRefused
+from contracts.target import GuardedTransport, Pacer, TargetOptions, WritePolicy, WriteRefused
 
 NUMBER = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/14155550100/"
 COLLECTION = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/"
@@ -103,3 +103,19 @@ def test_pacer_spaces_requests_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert slept == pytest.approx([0.02, 0.04, 0.06])
     Pacer(0).wait()
     assert len(slept) == 3, "an unlimited pacer never waits"
+
+
+@pytest.mark.parametrize(
+    ("url", "max_rate", "rate"),
+    [
+        ("https://api.plivo.com", None, 50.0),
+        ("http://127.0.0.1:8765", None, 0.0),
+        ("http://localhost:8765", None, 0.0),
+        ("https://api.plivo.com", 10.0, 10.0),
+        ("http://127.0.0.1:8765", 5.0, 5.0),
+    ],
+)
+def test_live_pace_defaults_to_plivos_limit_except_on_loopback(
+    url: str, max_rate: float | None, rate: float
+) -> None:
+    assert TargetOptions(base_url=url, max_rate=max_rate).rate == rate
