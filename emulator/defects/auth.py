@@ -51,6 +51,26 @@ def _widen(principal: Principal) -> Principal:
 
 
 @register
+class SubaccountTotalCountIsMainAccounts(Defect):
+    name = "subaccount_total_count_is_main_accounts"
+    family = FAMILY
+    description = "a subaccount's pages hold only its numbers, but total_count counts the main account's"
+
+    def wrap_store(self, store: NumberStore, config: EmulatorConfig) -> NumberStore:
+        class Store(StoreProxy):
+            def page(
+                self, principal: Principal, number_filter: NumberFilter, offset: int, limit: int
+            ) -> tuple[int, list[Fields]]:
+                total, objects = self.inner.page(principal, number_filter, offset, limit)
+                if principal.is_subaccount:
+                    # The count query forgot the subaccount condition that the page query has.
+                    total, _ = self.inner.page(_widen(principal), number_filter, 0, 0)
+                return total, objects
+
+        return Store(store, config)
+
+
+@register
 class SubaccountGetSeesMainNumbers(Defect):
     name = "subaccount_get_sees_main_numbers"
     family = FAMILY

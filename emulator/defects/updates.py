@@ -96,6 +96,27 @@ class ListShowsStaleObjects(Defect):
 
 
 @register
+class RefusedUpdateHalfApplied(Defect):
+    name = "refused_update_half_applied"
+    family = FAMILY
+    description = "fields are applied one by one: an update refused with 400 has already changed its alias"
+
+    def request(self, incoming: Incoming) -> Incoming:
+        creds, number, state = incoming.basic_auth, incoming.number, incoming.state
+        if incoming.operation != "updateNumber" or creds is None or number is None or state is None:
+            return incoming
+        body = incoming.form()
+        if body is None or not isinstance(body.get("alias"), str):
+            return incoming
+        principal = state.directory.authenticate(*creds)
+        if principal is not None and principal.auth_id == incoming.path_auth_id:
+            # The alias is written before the rest of the body is checked.
+            alias = body["alias"]
+            state.store.modify(principal, number, lambda current: {"alias": alias})
+        return incoming
+
+
+@register
 class CallerReputationWithoutProfile(Defect):
     name = "caller_reputation_without_profile"
     family = FAMILY

@@ -131,6 +131,12 @@ def _update_then_list(api: Api) -> list[Observation]:
     return [api.list(number_startswith=number)]
 
 
+def _refused_update(api: Api) -> list[Observation]:
+    number = api.own_number()
+    path = api.number_path(number)
+    return [api.see("POST", path, json={"alias": "probe", "cnam_lookup": "sometimes"}), api.see("GET", path)]
+
+
 def _app_id(api: Api) -> list[Observation]:
     number = api.own_number()
     api.send("POST", api.number_path(number), json={"app_id": "12345"})
@@ -257,6 +263,7 @@ PROBES: dict[str, Probe] = {
     "alias_not_persisted": _update_alias,
     "update_clears_cnam": _update_clears_cnam,
     "list_shows_stale_objects": _update_then_list,
+    "refused_update_half_applied": _refused_update,
     "app_id_wrong_application_uri": _app_id,
     "caller_reputation_without_profile": _reputation,
     "unknown_subaccount_accepted": _unknown_subaccount,
@@ -267,6 +274,7 @@ PROBES: dict[str, Probe] = {
     # auth and isolation
     "subaccount_sees_main_numbers": _as_subaccount,
     "subaccount_get_sees_main_numbers": _sub_gets_main_number,
+    "subaccount_total_count_is_main_accounts": _as_subaccount,
     "subaccount_writes_main_numbers": _sub_writes_main_number,
     "other_account_path_accepted": _other_path,
     "other_account_writes_by_number": _other_writes_our_number,
