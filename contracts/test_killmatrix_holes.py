@@ -188,3 +188,41 @@ def test_an_update_shows_in_the_list_too(target: Target) -> None:
         f"after updating the alias of {number} to {alias!r} (202), the list still shows "
         f"{listed.get('alias')!r} after {LIST_CATCH_UP_S:.0f} s"
     )
+
+
+@pytest.mark.live_safe
+def test_subaccount_total_count_counts_its_own_numbers(target: Target) -> None:
+    """ListMeta.total_count of a subaccount's list is the number of objects that list holds."""
+    sub = target.subaccount
+    if sub is None:
+        pytest.skip("no subaccount credentials: set PLIVO_SUBACCOUNT_AUTH_ID / PLIVO_SUBACCOUNT_AUTH_TOKEN")
+    seen = crawl(target, as_=sub)
+    assert seen.total_count == len(seen.numbers), (
+        f"subaccount {sub.auth_id}: meta.total_count says {seen.total_count}, "
+        f"its pages hold {len(seen.numbers)} numbers"
+    )
+
+
+@pytest.mark.writes
+def test_a_refused_update_changes_nothing(target: Target) -> None:
+    """A 400 says the request was invalid: none of its fields, valid or not, may have been applied."""
+    full = crawl(target)
+    if not full.objects:
+        pytest.skip("the target has no numbers")
+    number = str(full.objects[len(full.objects) // 2]["number"])
+    before = restore.snapshot(target, number) or {}
+    alias = f"refused {uuid.uuid4().hex[:8]}"
+    with restore.kept(target, number):
+        response = target.http.post(
+            target.number_path(number),
+            json={"alias": alias, "cnam_lookup": "sometimes"},
+            auth=httpx.BasicAuth(*target.credentials.basic),
+        )
+        after = restore.snapshot(target, number) or {}
+    assert response.status_code == 400, (
+        f"cnam_lookup must be enabled or disabled (spec: NumberUpdate)\n{describe_exchange(response, target)}"
+    )
+    assert after.get("alias") == before.get("alias"), (
+        f"an update refused with 400 still changed the alias of {number} from {before.get('alias')!r} "
+        f"to {after.get('alias')!r}\n{describe_exchange(response, target)}"
+    )
