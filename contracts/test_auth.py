@@ -14,7 +14,7 @@ from contracts import restore
 from contracts.checks import assert_error_body
 from contracts.crawl import crawl
 from contracts.curl import describe_exchange
-from contracts.target import Target
+from contracts.target import Credentials, Target
 
 pytestmark = pytest.mark.live_safe
 
@@ -112,3 +112,53 @@ def test_subaccount_sees_exactly_its_numbers(target: Target) -> None:
         f"{describe_exchange(response, target)}"
     )
     assert_error_body(response, target)
+
+
+def _principal(target: Target, who: str) -> Credentials:
+    credentials = target.other_account if who == "other-account" else target.subaccount
+    if credentials is None:
+        variable = "PLIVO_OTHER_AUTH_ID" if who == "other-account" else "PLIVO_SUBACCOUNT_AUTH_ID"
+        pytest.skip(f"no {who} credentials: set {variable} and its token")
+    return credentials
+
+
+def _not_theirs(target: Target, who: Credentials) -> str:
+    numbers = [str(o["number"]) for o in crawl(target).objects if o.get("sub_account") != who.auth_id]
+    if not numbers:
+        pytest.skip(f"every number on the target belongs to {who.auth_id}")
+    return numbers[0]
+
+
+@pytest.mark.parametrize("who", ["other-account", "subaccount"])
+def test_a_number_is_not_readable_through_another_principals_path(target: Target, who: str) -> None:
+    principal = _principal(target, who)
+    number = _not_theirs(target, principal)
+    response = target.http.get(
+        target.number_path(number, auth_id=principal.auth_id), auth=httpx.BasicAuth(*principal.basic)
+    )
+    assert response.status_code == 404, (
+        f"{who} {principal.auth_id} read number {number}, which is not its own, through its own path\n"
+        f"{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+
+
+@pytest.mark.writes
+@pytest.mark.parametrize("who", ["other-account", "subaccount"])
+def test_a_number_is_not_writable_through_another_principals_path(target: Target, who: str) -> None:
+    principal = _principal(target, who)
+    number = _not_theirs(target, principal)
+    before = restore.snapshot(target, number)
+    with restore.kept(target, number):
+        response = target.http.post(
+            target.number_path(number, auth_id=principal.auth_id),
+            json={"alias": "not yours"},
+            auth=httpx.BasicAuth(*principal.basic),
+        )
+        after = restore.snapshot(target, number)
+    assert response.status_code == 404, (
+        f"{who} {principal.auth_id} updated number {number}, which is not its own\n"
+        f"{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+    assert after == before, f"{who} changed number {number}: before {before}, after {after}"
