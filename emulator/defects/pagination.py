@@ -24,7 +24,7 @@ class MetaDefect(Defect):
 
     family = FAMILY
 
-    def rewrite(self, meta: dict[str, Any], count: int) -> dict[str, Any]:
+    def rewrite(self, meta: dict[str, Any], count: int, path: str) -> dict[str, Any]:
         raise NotImplementedError
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
@@ -34,7 +34,7 @@ class MetaDefect(Defect):
         meta, objects = body.get("meta"), body.get("objects")
         if not isinstance(meta, dict) or not isinstance(objects, list):
             return reply
-        body["meta"] = self.rewrite(dict(meta), len(objects))
+        body["meta"] = self.rewrite(dict(meta), len(objects), incoming.path)
         return reply.with_json(body)
 
 
@@ -137,7 +137,7 @@ class TotalCountIsPageSize(MetaDefect):
     name = "total_count_is_page_size"
     description = "meta.total_count counts the objects on this page, not every matching number"
 
-    def rewrite(self, meta: dict[str, Any], count: int) -> dict[str, Any]:
+    def rewrite(self, meta: dict[str, Any], count: int, path: str) -> dict[str, Any]:
         meta["total_count"] = count
         return meta
 
@@ -147,7 +147,7 @@ class NextDropsFilters(MetaDefect):
     name = "next_drops_filters"
     description = "meta.next keeps limit and offset but drops the request's filters"
 
-    def rewrite(self, meta: dict[str, Any], count: int) -> dict[str, Any]:
+    def rewrite(self, meta: dict[str, Any], count: int, path: str) -> dict[str, Any]:
         link = meta.get("next")
         if isinstance(link, str):
             parts = urlsplit(link)
@@ -161,10 +161,25 @@ class NextNullTooEarly(MetaDefect):
     name = "next_null_too_early"
     description = "meta.next is already null on the page before the last (offset + 2*limit >= total_count)"
 
-    def rewrite(self, meta: dict[str, Any], count: int) -> dict[str, Any]:
+    def rewrite(self, meta: dict[str, Any], count: int, path: str) -> dict[str, Any]:
         offset, limit, total = meta.get("offset"), meta.get("limit"), meta.get("total_count")
         if all(isinstance(v, int) for v in (offset, limit, total)) and offset + 2 * limit >= total:  # type: ignore[operator]
             meta["next"] = None
+        return meta
+
+
+@register
+class NextOnExactLastPage(MetaDefect):
+    name = "next_on_exact_last_page"
+    description = "when the last page is exactly full, meta.next still points at an empty page after it"
+
+    def rewrite(self, meta: dict[str, Any], count: int, path: str) -> dict[str, Any]:
+        offset, limit, total = meta.get("offset"), meta.get("limit"), meta.get("total_count")
+        if not (isinstance(offset, int) and isinstance(limit, int) and isinstance(total, int)):
+            return meta
+        if total > 0 and offset + limit == total and meta.get("next") is None:
+            # "offset + limit <= total" instead of "<": the classic boundary slip.
+            meta["next"] = _relink(meta.get("previous") or path, limit=limit, offset=offset + limit)
         return meta
 
 
@@ -173,7 +188,7 @@ class PreviousToFirstPage(MetaDefect):
     name = "previous_to_first_page"
     description = "meta.previous always points at offset 0, not at the page before"
 
-    def rewrite(self, meta: dict[str, Any], count: int) -> dict[str, Any]:
+    def rewrite(self, meta: dict[str, Any], count: int, path: str) -> dict[str, Any]:
         link = meta.get("previous")
         if isinstance(link, str):
             meta["previous"] = _relink(link, offset=0)

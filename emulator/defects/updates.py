@@ -60,6 +60,17 @@ class UpdateClearsCnam(ChangeDefect):
 
 
 @register
+class SubaccountTransferClearsAlias(ChangeDefect):
+    name = "subaccount_transfer_clears_alias"
+    description = "moving a number to another subaccount also resets its alias to null"
+
+    def alter(self, current: Mapping[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
+        if "sub_account" in updates and updates["sub_account"] != current.get("sub_account"):
+            updates.setdefault("alias", None)
+        return updates
+
+
+@register
 class AppIdWrongApplicationUri(ChangeDefect):
     name = "app_id_wrong_application_uri"
     description = "app_id is saved as an application URI naming the number instead of the app_id"

@@ -116,6 +116,21 @@ def _next_before_last(api: Api) -> list[Observation]:
     return [api.list(limit=5, offset=_total(api) - 10)]
 
 
+def _exact_last_page(api: Api) -> list[Observation]:
+    return [api.list(limit=5, offset=_total(api) - 5)]
+
+
+def _transfer(api: Api) -> list[Observation]:
+    subs = [sub for sub, _ in api.demo.subaccounts]
+    for offset in range(0, 400, 20):
+        for obj in api.objects(offset=offset):
+            if obj.get("sub_account") in subs and obj.get("alias"):
+                target = next(sub for sub in subs if sub != obj["sub_account"])
+                path = api.number_path(str(obj["number"]))
+                return [api.see("POST", path, json={"subaccount": target}), api.see("GET", path)]
+    raise AssertionError("the demo inventory has no subaccount number with an alias")
+
+
 def _update_clears_cnam(api: Api) -> list[Observation]:
     number = next(
         str(o["number"]) for o in api.objects(type="local") if o.get("cnam") and o.get("sub_account") is None
@@ -244,6 +259,7 @@ PROBES: dict[str, Probe] = {
     "total_count_is_page_size": lambda api: [api.list(limit=5)],
     "next_drops_filters": lambda api: [api.list(type="local", limit=5)],
     "next_null_too_early": _next_before_last,
+    "next_on_exact_last_page": _exact_last_page,
     "previous_to_first_page": lambda api: [api.list(limit=5, offset=15)],
     "unstable_order": lambda api: [api.list(limit=20), api.list(limit=20)],
     # list filters
@@ -262,6 +278,7 @@ PROBES: dict[str, Probe] = {
     # update
     "alias_not_persisted": _update_alias,
     "update_clears_cnam": _update_clears_cnam,
+    "subaccount_transfer_clears_alias": _transfer,
     "list_shows_stale_objects": _update_then_list,
     "refused_update_half_applied": _refused_update,
     "app_id_wrong_application_uri": _app_id,
