@@ -12,6 +12,7 @@ serves one; ``python -m emulator.defects --list`` prints the catalogue.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from starlette.applications import Starlette
@@ -50,4 +51,7 @@ def hooks(args: argparse.Namespace) -> dict[str, Any]:
         return {}
     from emulator.cli import config_from
 
-    return lookup(name).hooks(config_from(args))
+    defect = lookup(name)
+    # Nobody should mistake a defective emulator for the real one.
+    print(f"DEFECTIVE emulator: {defect.name} ({defect.family}): {defect.description}", file=sys.stderr)
+    return defect.hooks(config_from(args))

@@ -97,7 +97,7 @@ class OffsetIgnoredWhenFiltered(Defect):
 class LimitCap25(Defect):
     name = "limit_cap_25"
     family = FAMILY
-    description = "limit up to 25 is accepted and served (the documented maximum is 20)"
+    description = "limit 21 to 25 is accepted with 200 and echoed in meta (the documented maximum is 20)"
 
     def request(self, incoming: Incoming) -> Incoming:
         limit = incoming.query_value("limit")
