@@ -224,21 +224,24 @@ def list_meta_consistent(ctx: CheckContext, response: Response, case: Case) -> b
     return None
 
 
-def _app_id(uri: Any) -> str | None:
-    return uri.rstrip("/").rsplit("/", 1)[-1] if isinstance(uri, str) and uri else None
-
-
 def _unset(value: Any) -> bool:
     return value in (None, "")
+
+
+def _names_app(application: Any, app_id: str) -> bool:
+    """Whether an application URI names ``app_id`` (which may itself contain slashes)."""
+    if _unset(app_id):
+        return _unset(application)
+    if not isinstance(application, str):
+        return False
+    return application.rstrip("/").endswith(f"/Application/{app_id.rstrip('/')}") or application == app_id
 
 
 # Update field -> how the next get shows it. Fields without an object counterpart (callback
 # URLs, compliance applications that only apply while pending) are not followed.
 _VISIBLE: dict[str, Any] = {
     "alias": lambda obj, v: obj.get("alias") == v or (_unset(v) and _unset(obj.get("alias"))),
-    "app_id": lambda obj, v: (
-        _app_id(obj.get("application")) == v or (_unset(v) and _unset(obj.get("application")))
-    ),
+    "app_id": lambda obj, v: _names_app(obj.get("application"), v),
     "subaccount": lambda obj, v: (
         obj.get("sub_account") == v or (_unset(v) and _unset(obj.get("sub_account")))
     ),
