@@ -42,7 +42,7 @@ contracts: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy openapi emulator contracts audits sdkcheck conftest.py
+	$(BIN)/mypy openapi emulator contracts audits sdkcheck benchmarks tests conftest.py
 
 unit: $(STAMP) node-tools
 	$(PYTEST) tests -n 2

@@ -68,7 +68,7 @@ class Api:
             body = response.text
         return (response.status_code, response.headers.get("content-type", "<none>"), body)
 
-    def list(self, auth: Any = "main", **params: Any) -> Observation:
+    def list_page(self, auth: Any = "main", **params: Any) -> Observation:
         return self.see("GET", self.numbers_path, params=params, auth=auth)
 
     def objects(self, **params: Any) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ Probe = Callable[[Api], list[Observation]]
 
 
 def _page(api: Api) -> list[Observation]:
-    return [api.list(limit=20), api.see("GET", api.number_path(str(api.first()["number"])))]
+    return [api.list_page(limit=20), api.see("GET", api.number_path(str(api.first()["number"])))]
 
 
 def _unknown(api: Api) -> list[Observation]:
@@ -113,11 +113,11 @@ def _total(api: Api) -> int:
 
 
 def _next_before_last(api: Api) -> list[Observation]:
-    return [api.list(limit=5, offset=_total(api) - 10)]
+    return [api.list_page(limit=5, offset=_total(api) - 10)]
 
 
 def _exact_last_page(api: Api) -> list[Observation]:
-    return [api.list(limit=5, offset=_total(api) - 5)]
+    return [api.list_page(limit=5, offset=_total(api) - 5)]
 
 
 def _transfer(api: Api) -> list[Observation]:
@@ -143,7 +143,7 @@ def _update_then_list(api: Api) -> list[Observation]:
     number = api.own_number()
     api.send("GET", api.numbers_path, params={"number_startswith": number})
     api.send("POST", api.number_path(number), json={"alias": "probe"})
-    return [api.list(number_startswith=number)]
+    return [api.list_page(number_startswith=number)]
 
 
 def _refused_update(api: Api) -> list[Observation]:
@@ -171,7 +171,7 @@ def _unknown_subaccount(api: Api) -> list[Observation]:
 def _unrent_then_list(api: Api) -> list[Observation]:
     number = api.own_number()
     api.send("DELETE", api.number_path(number))
-    return [api.list(number_startswith=number), api.see("GET", api.number_path(number))]
+    return [api.list_page(number_startswith=number), api.see("GET", api.number_path(number))]
 
 
 def _unrent_twice(api: Api) -> list[Observation]:
@@ -180,9 +180,9 @@ def _unrent_twice(api: Api) -> list[Observation]:
 
 
 def _unrent_then_count(api: Api) -> list[Observation]:
-    before = api.list(limit=1)
+    before = api.list_page(limit=1)
     api.send("DELETE", api.number_path(api.own_number()))
-    return [before, api.list(limit=1)]
+    return [before, api.list_page(limit=1)]
 
 
 def _as_subaccount(api: Api) -> list[Observation]:
@@ -234,46 +234,48 @@ PROBES: dict[str, Probe] = {
     "sub_account_renamed": _page,
     "resource_uri_missing": _page,
     "number_type_upper_case": _page,
-    "tendlc_status_in_progress": lambda api: [api.list(tendlc_registration_status="in_progress", limit=2)],
+    "tendlc_status_in_progress": lambda api: [
+        api.list_page(tendlc_registration_status="in_progress", limit=2)
+    ],
     "get_without_api_id": _page,
     # status codes
     "update_answers_200": _update_alias,
     "unrent_answers_200_with_body": lambda api: [api.see("DELETE", api.number_path(api.own_number()))],
     "not_found_as_400": _unknown,
-    "unauthorized_as_403": lambda api: [api.list(auth=None)],
+    "unauthorized_as_403": lambda api: [api.list_page(auth=None)],
     "undeclared_method_404": lambda api: [api.see("PUT", api.number_path(api.own_number()), json={})],
     # headers and content types
     "errors_as_text_html": _unknown,
-    "list_without_content_type": lambda api: [api.list(limit=1)],
+    "list_without_content_type": lambda api: [api.list_page(limit=1)],
     "update_result_as_text_plain": _update_alias,
     # error bodies
     "error_without_error_key": _unknown,
     "error_as_object": _unknown,
     "error_as_plain_text": _unknown,
     # pagination
-    "offset_ignored": lambda api: [api.list(limit=5, offset=5)],
-    "offset_off_by_one": lambda api: [api.list(limit=5, offset=5)],
-    "offset_ignored_when_filtered": lambda api: [api.list(type="local", limit=5, offset=5)],
-    "limit_cap_25": lambda api: [api.list(limit=25)],
-    "limit_clamped": lambda api: [api.list(limit=50)],
-    "total_count_is_page_size": lambda api: [api.list(limit=5)],
-    "next_drops_filters": lambda api: [api.list(type="local", limit=5)],
+    "offset_ignored": lambda api: [api.list_page(limit=5, offset=5)],
+    "offset_off_by_one": lambda api: [api.list_page(limit=5, offset=5)],
+    "offset_ignored_when_filtered": lambda api: [api.list_page(type="local", limit=5, offset=5)],
+    "limit_cap_25": lambda api: [api.list_page(limit=25)],
+    "limit_clamped": lambda api: [api.list_page(limit=50)],
+    "total_count_is_page_size": lambda api: [api.list_page(limit=5)],
+    "next_drops_filters": lambda api: [api.list_page(type="local", limit=5)],
     "next_null_too_early": _next_before_last,
     "next_on_exact_last_page": _exact_last_page,
-    "previous_to_first_page": lambda api: [api.list(limit=5, offset=15)],
-    "unstable_order": lambda api: [api.list(limit=20), api.list(limit=20)],
+    "previous_to_first_page": lambda api: [api.list_page(limit=5, offset=15)],
+    "unstable_order": lambda api: [api.list_page(limit=20), api.list_page(limit=20)],
     # list filters
-    "type_filter_ignored": lambda api: [api.list(type="tollfree")],
-    "startswith_matches_contains": lambda api: [api.list(number_startswith="55")],
-    "services_any_of": lambda api: [api.list(services="voice,mms")],
-    "in_progress_maps_to_unregistered": lambda api: [api.list(tendlc_registration_status="in_progress")],
-    "renewal_gt_inclusive": lambda api: [api.list(renewal_date__gt=api.first()["renewal_date"])],
-    "renewal_lte_exclusive": lambda api: [api.list(renewal_date__lte=api.first()["renewal_date"])],
-    "alias_substring": lambda api: [api.list(alias="Campaign")],
-    "subaccount_filter_ignored": lambda api: [api.list(subaccount=api.demo.subaccounts[0][0])],
-    "cnam_lookup_filter_ignored": lambda api: [api.list(cnam_lookup="enabled")],
+    "type_filter_ignored": lambda api: [api.list_page(type="tollfree")],
+    "startswith_matches_contains": lambda api: [api.list_page(number_startswith="55")],
+    "services_any_of": lambda api: [api.list_page(services="voice,mms")],
+    "in_progress_maps_to_unregistered": lambda api: [api.list_page(tendlc_registration_status="in_progress")],
+    "renewal_gt_inclusive": lambda api: [api.list_page(renewal_date__gt=api.first()["renewal_date"])],
+    "renewal_lte_exclusive": lambda api: [api.list_page(renewal_date__lte=api.first()["renewal_date"])],
+    "alias_substring": lambda api: [api.list_page(alias="Campaign")],
+    "subaccount_filter_ignored": lambda api: [api.list_page(subaccount=api.demo.subaccounts[0][0])],
+    "cnam_lookup_filter_ignored": lambda api: [api.list_page(cnam_lookup="enabled")],
     "toll_free_pending_is_verified": lambda api: [
-        api.list(toll_free_sms_verification="pending_verification")
+        api.list_page(toll_free_sms_verification="pending_verification")
     ],
     # update
     "alias_not_persisted": _update_alias,
@@ -295,6 +297,6 @@ PROBES: dict[str, Probe] = {
     "subaccount_writes_main_numbers": _sub_writes_main_number,
     "other_account_path_accepted": _other_path,
     "other_account_writes_by_number": _other_writes_our_number,
-    "wrong_token_accepted": lambda api: [api.list(auth=(api.demo.auth_id, "not-the-token"))],
-    "missing_auth_get_accepted": lambda api: [api.list(auth=None)],
+    "wrong_token_accepted": lambda api: [api.list_page(auth=(api.demo.auth_id, "not-the-token"))],
+    "missing_auth_get_accepted": lambda api: [api.list_page(auth=None)],
 }
