@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from emulator.process import spawn
 
 ROOT = Path(__file__).parents[1]
 AUTH_ID = "MABENCHAUDIT00000001"
@@ -50,56 +51,9 @@ def _env_int(name: str, default: int) -> int:
 @contextlib.contextmanager
 def emulator(numbers: int, *faults: str) -> Iterator[str]:
     """``python -m emulator`` on a free loopback port; yields its base URL."""
-    command = [
-        sys.executable,
-        "-m",
-        "emulator",
-        "--port",
-        "0",
-        "--seed",
-        str(SEED),
-        "--numbers",
-        str(numbers),
-        "--auth-id",
-        AUTH_ID,
-        "--auth-token",
-        AUTH_TOKEN,
-        *faults,
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        base_url = None
-        assert process.stdout is not None
-        for line in process.stdout:
-            match = re.search(r"base URL:\s+(http://\S+)", line)
-            if match:
-                base_url = match.group(1).rstrip("/")
-                break
-        if base_url is None:
-            raise RuntimeError(f"emulator did not start (exit {process.wait()})")
-        _wait_ready(base_url)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_ready(base_url: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):
-            response = httpx.get(
-                f"{base_url}/v1/Account/{AUTH_ID}/Number/", params={"limit": 1}, auth=(AUTH_ID, AUTH_TOKEN)
-            )
-            if response.status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"emulator at {base_url} did not answer within 60 s")
+    args = ["--seed", str(SEED), "--numbers", str(numbers), "--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN]
+    with spawn(*args, *faults) as served:
+        yield served.base_url
 
 
 def _child(base_url: str, mode: str, out_dir: Path, **options: Any) -> dict[str, Any]:

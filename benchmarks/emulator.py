@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +36,7 @@ from pathlib import Path
 import httpx
 
 from emulator import EmulatorConfig, create_app
+from emulator.process import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 PRISM_VERSION = "5.16.0"
@@ -84,33 +83,6 @@ def _process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-@contextmanager
-def served_emulator(numbers: int) -> Iterator[tuple[str, tuple[str, str], int]]:
-    """``python -m emulator`` in its own process; yields base URL, demo credentials and pid."""
-    command = [
-        sys.executable,
-        "-m",
-        "emulator",
-        "--port",
-        "0",
-        "--seed",
-        str(SEED),
-        "--numbers",
-        str(numbers),
-    ]
-    with _process([*command, "--log-level", "error"]) as proc:
-        assert proc.stdout is not None
-        banner = ""
-        for line in proc.stdout:
-            banner += line
-            if line.startswith("Press Ctrl+C"):
-                break
-        fields = dict(re.findall(r"^\s+(base URL|auth_id|auth_token):\s+(\S+)$", banner, re.MULTILINE))
-        if len(fields) != 3:
-            raise RuntimeError(f"the emulator did not start:\n{banner}")
-        yield fields["base URL"], (fields["auth_id"], fields["auth_token"]), proc.pid
 
 
 def _prism_binary() -> Path | None:
@@ -225,8 +197,9 @@ class Measurement:
 def loopback() -> None:
     print(f"Loopback: {REQUESTS} x GET one list page (limit=20), {CONCURRENCY} in flight, one httpx client")
     path_of = "/v1/Account/{}/Number/?limit=20&offset=0"
-    with served_emulator(300) as (base_url, auth, pid):
-        ours = asyncio.run(_hammer(base_url, path_of.format(auth[0]), auth, REQUESTS, pid))
+    with spawn("--seed", str(SEED), "--numbers", "300", "--log-level", "error") as served:
+        auth = (served.auth_id, served.auth_token)
+        ours = asyncio.run(_hammer(served.base_url, path_of.format(auth[0]), auth, REQUESTS, served.pid))
     ours.report("emulator (python -m emulator)")
     binary = _prism_binary()
     if binary is None:

@@ -20,13 +20,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.process import parse_banner
+
 from .junit import parse_junit
 
 __all__ = ["CLEAN", "Accounts", "RunResult", "RunSpec", "run_one"]
 
 CLEAN = "clean"
 ROOT = Path(__file__).resolve().parents[2]
-BANNER_URL = re.compile(r"base URL:\s+(?P<url>http://127\.0\.0\.1:\d+)")
 # A progress line of `pytest -q`: outcome letters, then maybe a percentage.
 PROGRESS = re.compile(r"^[.sxXFE]+(\s+\[\s*\d+%\])?\s*$")
 START_TIMEOUT_S = 60.0
@@ -200,9 +201,9 @@ def _stop(process: subprocess.Popen[Any]) -> None:
 
 def _wait_for_url(process: subprocess.Popen[Any], log: Path, deadline: float) -> str:
     while time.monotonic() < deadline:
-        match = BANNER_URL.search(log.read_text(errors="replace"))
-        if match:
-            return match["url"]
+        url = parse_banner(log.read_text(errors="replace")).get("base URL")
+        if url:
+            return url
         if process.poll() is not None:
             break
         time.sleep(0.05)

@@ -15,6 +15,7 @@ import pytest
 
 from emulator import EmulatorConfig, create_app
 from emulator.cli import build_parser, config_from, main
+from emulator.process import parse_banner, spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,27 +34,8 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 @contextmanager
 def _serving(*args: str) -> Iterator[tuple[str, dict[str, str]]]:
     """Start the CLI on a free port; yield its base URL and the banner's fields."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Press Ctrl+C"):
-                break
-        banner = "".join(lines)
-        fields = dict(re.findall(r"^\s+(base URL|auth_id|auth_token):\s+(\S+)$", banner, re.MULTILINE))
-        assert set(fields) == {"base URL", "auth_id", "auth_token"}, banner
-        yield fields["base URL"], fields
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with spawn(*args) as served:
+        yield served.base_url, parse_banner(served.banner)
 
 
 def test_help_explains_every_option() -> None:
