@@ -70,5 +70,5 @@ kill-matrix: $(STAMP)
 	$(BIN)/python -m contracts.killmatrix
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .hypothesis .schemathesis
 	find reports -mindepth 1 ! -name .gitkeep -delete
