@@ -1,8 +1,9 @@
 """Authentication and account isolation.
 
 No credentials or a wrong token: 401 with Plivo's error body (api_id optional). Another
-account's auth_id in the path: 401. Another account cannot see our numbers, and a
-subaccount sees exactly the numbers assigned to it.
+account's auth_id in the path: 401. Another account cannot see our numbers, a subaccount
+sees exactly the numbers assigned to it, and neither can read, update or unrent a number
+that is not theirs.
 """
 
 from __future__ import annotations
@@ -114,6 +115,18 @@ def test_subaccount_sees_exactly_its_numbers(target: Target) -> None:
     assert_error_body(response, target)
 
 
+def test_subaccount_total_count_counts_its_own_numbers(target: Target) -> None:
+    """ListMeta.total_count of a subaccount's list is the number of objects that list holds."""
+    sub = target.subaccount
+    if sub is None:
+        pytest.skip("no subaccount credentials: set PLIVO_SUBACCOUNT_AUTH_ID / PLIVO_SUBACCOUNT_AUTH_TOKEN")
+    seen = crawl(target, as_=sub)
+    assert seen.total_count == len(seen.numbers), (
+        f"subaccount {sub.auth_id}: meta.total_count says {seen.total_count}, "
+        f"its pages hold {len(seen.numbers)} numbers"
+    )
+
+
 def _principal(target: Target, who: str) -> Credentials:
     credentials = target.other_account if who == "other-account" else target.subaccount
     if credentials is None:
@@ -122,11 +135,15 @@ def _principal(target: Target, who: str) -> Credentials:
     return credentials
 
 
-def _not_theirs(target: Target, who: Credentials) -> str:
+def _all_not_theirs(target: Target, who: Credentials) -> list[str]:
     numbers = [str(o["number"]) for o in crawl(target).objects if o.get("sub_account") != who.auth_id]
     if not numbers:
         pytest.skip(f"every number on the target belongs to {who.auth_id}")
-    return numbers[0]
+    return numbers
+
+
+def _not_theirs(target: Target, who: Credentials) -> str:
+    return _all_not_theirs(target, who)[0]
 
 
 @pytest.mark.parametrize("who", ["other-account", "subaccount"])
@@ -162,3 +179,24 @@ def test_a_number_is_not_writable_through_another_principals_path(target: Target
     )
     assert_error_body(response, target)
     assert after == before, f"{who} changed number {number}: before {before}, after {after}"
+
+
+@pytest.mark.unrent
+@pytest.mark.parametrize("who", ["other-account", "subaccount"])
+def test_a_number_is_not_unrentable_through_another_principals_path(target: Target, who: str) -> None:
+    principal = _principal(target, who)
+    outside = _all_not_theirs(target, principal)
+    # On a live target only a user-named number may ever go, should the target wrongly obey.
+    candidates = [n for n in outside if n in target.unrentable] if target.live else outside[-1:]
+    if not candidates:
+        pytest.skip(f"none of the --unrent numbers is outside {who} {principal.auth_id}")
+    number = candidates[0]
+    response = target.http.delete(
+        target.number_path(number, auth_id=principal.auth_id), auth=httpx.BasicAuth(*principal.basic)
+    )
+    assert response.status_code == 404, (
+        f"{who} {principal.auth_id} unrented number {number}, which is not its own\n"
+        f"{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+    assert restore.snapshot(target, number) is not None, f"a refused unrent removed {number}"

@@ -79,6 +79,32 @@ def test_undeclared_methods_are_405(target: Target, method: str) -> None:
     assert_error_body(response, target)
 
 
+@pytest.mark.live_safe
+@pytest.mark.parametrize("where", ["list", "number"])
+def test_options_on_an_existing_resource_is_not_answered_as_missing(target: Target, where: str) -> None:
+    """OPTIONS is no operation of the API: 405 (spec: MethodNotAllowed), or 2xx as a CORS preflight.
+
+    OPTIONS is the one undeclared method the suite may send to a live target (the write
+    guard refuses PUT and PATCH). Whatever a target does with it, the resource exists: a 404
+    would tell clients it does not, and a 405 is Plivo's JSON error with an Allow header.
+    """
+    numbers = crawl(target).numbers
+    if where == "number" and not numbers:
+        pytest.skip("the target has no numbers")
+    path = target.numbers_path if where == "list" else target.number_path(numbers[0])
+    response = target.http.request("OPTIONS", path, auth=httpx.BasicAuth(*target.credentials.basic))
+    assert response.status_code == 405 or 200 <= response.status_code < 300, (
+        f"OPTIONS on an existing {where} must be 405 Method Not Allowed (or a 2xx preflight), "
+        f"not {response.status_code}\n{describe_exchange(response, target)}"
+    )
+    if response.status_code == 405:
+        assert response.headers.get("allow"), (
+            "a 405 names the allowed methods in Allow (RFC 9110 15.5.6)\n"
+            f"{describe_exchange(response, target)}"
+        )
+        assert_error_body(response, target)
+
+
 @pytest.mark.writes
 def test_invalid_update_body_is_400(target: Target) -> None:
     number = _first_number(target)

@@ -142,3 +142,19 @@ def test_meta_fields_have_their_documented_meaning(target: Target, full: Crawl) 
         meta, len(body["objects"]), {"limit": ["3"], "offset": [str(offset)]}, response.request.url.path
     )
     assert not problems, "\n".join(problems) + "\n" + describe_exchange(response, target)
+
+
+@pytest.mark.parametrize("limit", [1, 7, 20])
+def test_an_exactly_full_last_page_has_no_next(target: Target, full: Crawl, limit: int) -> None:
+    """ListMeta.next is null on the last page, also when that page is exactly full.
+
+    Walking pages rarely lands on this boundary (only when the limit divides total_count),
+    so it is asked for directly: offset = total_count - limit.
+    """
+    total = full.total_count
+    if total < limit:
+        pytest.skip(f"the target has fewer than {limit} numbers")
+    response, body = get_page(target, {"limit": limit, "offset": total - limit})
+    sent = {"limit": [str(limit)], "offset": [str(total - limit)]}
+    problems = meta_problems(body["meta"], len(body["objects"]), sent, response.request.url.path)
+    assert not problems, "\n".join(problems) + "\n" + describe_exchange(response, target)

@@ -8,6 +8,7 @@ cannot be written back are not changed at all.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -188,18 +189,40 @@ def restored(target: Target) -> Iterator[Callable[[str], dict[str, Any]]]:
         restore.put_back(target, number, before, strict=target.live)
 
 
-def _candidate(full: Crawl, update: FieldUpdate, target: Target) -> dict[str, Any]:
+def _set(value: Any) -> bool:
+    return value not in (None, "")
+
+
+def covering(candidates: list[dict[str, Any]], fields: set[str]) -> list[dict[str, Any]]:
+    """A few of ``candidates`` that between them have every field set that any candidate has set.
+
+    A side effect shows only on a field that had a value to lose: checking one number
+    leaves blind every field it happens to have empty.
+    """
+    uncovered = {f for f in fields if any(_set(o.get(f)) for o in candidates)}
+    chosen: list[dict[str, Any]] = candidates[:1] if candidates and not uncovered else []
+    while uncovered:
+        best = max(candidates, key=lambda o: sum(_set(o.get(f)) for f in uncovered))
+        chosen.append(best)
+        uncovered -= {f for f in fields if _set(best.get(f))}
+    return chosen
+
+
+def _candidates(full: Crawl, update: FieldUpdate, target: Target) -> list[dict[str, Any]]:
+    """Numbers that suit ``update`` and between them have every field it must not touch set."""
+    suitable = []
     for obj in full.objects:
         if not update.suits(obj):
             continue
         if target.live:
             # Only change what can be written back exactly.
-            changed = set(update.may_change)
-            _, impossible = restore.restore_body(obj, changed)
+            _, impossible = restore.restore_body(obj, set(update.may_change))
             if impossible:
                 continue
-        return obj
-    pytest.skip(f"no number on the target suits an update of {update.name}")
+        suitable.append(obj)
+    if not suitable:
+        pytest.skip(f"no number on the target suits an update of {update.name}")
+    return covering(suitable, DOCUMENTED_FIELDS - update.may_change - {"number"})
 
 
 def _side_effects(before: dict[str, Any], after: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
@@ -211,44 +234,59 @@ def _side_effects(before: dict[str, Any], after: dict[str, Any], allowed: frozen
 def test_update_round_trips_without_side_effects(
     target: Target, restored: Callable[[str], dict[str, Any]], update: FieldUpdate
 ) -> None:
+    """The update shows on the next get and changes no other documented field.
+
+    A subaccount transfer, for one, moves the number (sub_account, and the resource_uri
+    derived from it) and nothing else.
+    """
     full = crawl(target)
-    obj = _candidate(full, update, target)
-    number = str(obj["number"])
-    before = restored(number)
-    body = update.body(before, full, target)
-    if body is None:
+    tried = 0
+    for obj in _candidates(full, update, target):
+        number = str(obj["number"])
+        before = restored(number)
+        body = update.body(before, full, target)
+        if body is None:
+            continue
+        tried += 1
+        response = _post(target, number, body)
+        if update.may_refuse and 400 <= response.status_code < 500:
+            assert_error_body(response, target)
+            continue
+        assert response.status_code == 202, (
+            f"update of {update.name} of {number} with {body} should be accepted with 202\n"
+            f"{describe_exchange(response, target)}"
+        )
+        problems = openapi.schema_errors(response.json(), "UpdateResult", target.level)
+        assert not problems, (
+            f"update answer breaks UpdateResult: {problems}\n{describe_exchange(response, target)}"
+        )
+        after = restore.snapshot(target, number)
+        assert after is not None, f"number {number} disappeared after an update of {update.name}"
+        problem = update.shows(body, after)
+        assert problem is None, f"update of {update.name} of {number} did not show on the next get: {problem}"
+        effects = _side_effects(before, after, update.may_change)
+        assert not effects, f"update of {update.name} of {number} also changed other fields: {effects}"
+    if not tried:
         pytest.skip(f"the target has no second value to set {update.name} to")
-    response = _post(target, number, body)
-    if update.may_refuse and 400 <= response.status_code < 500:
-        assert_error_body(response, target)
-        return
-    assert response.status_code == 202, (
-        f"update of {update.name} with {body} should be accepted with 202\n"
-        f"{describe_exchange(response, target)}"
-    )
-    problems = openapi.schema_errors(response.json(), "UpdateResult", target.level)
-    assert not problems, (
-        f"update answer breaks UpdateResult: {problems}\n{describe_exchange(response, target)}"
-    )
-    after = restore.snapshot(target, number)
-    assert after is not None, f"number {number} disappeared after an update of {update.name}"
-    problem = update.shows(body, after)
-    assert problem is None, f"update of {update.name} did not show on the next get: {problem}"
-    effects = _side_effects(before, after, update.may_change)
-    assert not effects, f"update of {update.name} also changed other fields: {effects}"
 
 
 def test_unknown_keys_are_ignored(target: Target, restored: Callable[[str], dict[str, Any]]) -> None:
     """The spec: keys not listed are ignored (the Python SDK sends `number` too)."""
     full = crawl(target)
-    number = str(full.objects[0]["number"]) if full.objects else pytest.skip("the target has no numbers")
-    before = restored(number)
-    alias = f"contracts {uuid.uuid4().hex[:8]}"
-    response = _post(target, number, {"alias": alias, "number": number, "x_contracts_unknown": "1"})
-    assert response.status_code == 202, f"unknown keys must be ignored\n{describe_exchange(response, target)}"
-    after = restore.snapshot(target, number) or {}
-    assert after.get("alias") == alias
-    assert not _side_effects(before, after, frozenset({"alias"}))
+    if not full.objects:
+        pytest.skip("the target has no numbers")
+    for obj in covering(full.objects, DOCUMENTED_FIELDS - {"alias", "number"}):
+        number = str(obj["number"])
+        before = restored(number)
+        alias = f"contracts {uuid.uuid4().hex[:8]}"
+        response = _post(target, number, {"alias": alias, "number": number, "x_contracts_unknown": "1"})
+        assert response.status_code == 202, (
+            f"unknown keys must be ignored\n{describe_exchange(response, target)}"
+        )
+        after = restore.snapshot(target, number) or {}
+        assert after.get("alias") == alias
+        effects = _side_effects(before, after, frozenset({"alias"}))
+        assert not effects, f"an update with unknown keys also changed other fields of {number}: {effects}"
 
 
 def test_form_encoded_update_is_accepted(target: Target, restored: Callable[[str], dict[str, Any]]) -> None:
@@ -291,3 +329,108 @@ def test_update_to_an_unknown_subaccount_is_refused_or_applied(target: Target) -
         else:
             assert 400 <= response.status_code < 500, describe_exchange(response, target)
             assert_error_body(response, target)
+
+
+ENROLLED = ("PENDING", "ACTIVE")
+
+
+def _reputation_candidate(target: Target) -> dict[str, Any]:
+    objects = crawl(target).objects
+    # Already enrolled, with a profile: a target that wrongly accepts changes nothing that shows.
+    for obj in objects:
+        if obj.get("caller_reputation_status") in ENROLLED and obj.get("profile_uuid"):
+            return obj
+    if target.live:
+        pytest.skip("live target: no number already enrolled in Caller Reputation to try the refusal on")
+    for obj in objects:
+        if str(obj.get("region", "")).endswith("UNITED STATES") and obj.get("number_type") in (
+            "local",
+            "tollfree",
+        ):
+            return obj
+    pytest.skip("the target has no US local or toll-free number")
+
+
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_caller_reputation_enabled_without_profile_is_refused(target: Target, encoding: str) -> None:
+    """NumberUpdate: `enabled` requires profile_uuid (a documented constraint): 400, nothing changes."""
+    obj = _reputation_candidate(target)
+    number = str(obj["number"])
+    body = {"caller_reputation": "enabled"}
+    auth = httpx.BasicAuth(*target.credentials.basic)
+    with restore.kept(target, number):
+        if encoding == "json":
+            response = target.http.post(target.number_path(number), json=body, auth=auth)
+        else:
+            response = target.http.post(target.number_path(number), data=body, auth=auth)
+        after = restore.snapshot(target, number) or {}
+    assert response.status_code == 400, (
+        "caller_reputation=enabled without profile_uuid breaks NumberUpdate "
+        f"(then: required [profile_uuid]) and must be answered 400\n{describe_exchange(response, target)}"
+    )
+    assert_error_body(response, target)
+    assert after.get("profile_uuid") == obj.get("profile_uuid"), (
+        f"a refused update changed profile_uuid from {obj.get('profile_uuid')!r} "
+        f"to {after.get('profile_uuid')!r}"
+    )
+
+
+def test_a_refused_update_changes_nothing(target: Target) -> None:
+    """A 400 says the request was invalid: none of its fields, valid or not, may have been applied."""
+    full = crawl(target)
+    if not full.objects:
+        pytest.skip("the target has no numbers")
+    number = str(full.objects[len(full.objects) // 2]["number"])
+    before = restore.snapshot(target, number) or {}
+    alias = f"refused {uuid.uuid4().hex[:8]}"
+    with restore.kept(target, number):
+        response = target.http.post(
+            target.number_path(number),
+            json={"alias": alias, "cnam_lookup": "sometimes"},
+            auth=httpx.BasicAuth(*target.credentials.basic),
+        )
+        after = restore.snapshot(target, number) or {}
+    assert response.status_code == 400, (
+        f"cnam_lookup must be enabled or disabled (spec: NumberUpdate)\n{describe_exchange(response, target)}"
+    )
+    assert after.get("alias") == before.get("alias"), (
+        f"an update refused with 400 still changed the alias of {number} from {before.get('alias')!r} "
+        f"to {after.get('alias')!r}\n{describe_exchange(response, target)}"
+    )
+
+
+# How long a change may take to reach the list on a target with replicas or caches.
+LIST_CATCH_UP_S = 5.0
+
+
+def test_an_update_shows_in_the_list_too(target: Target) -> None:
+    """The list answers the numbers as they are: an alias that get shows, the list shows too.
+
+    A target may take a moment to catch up (replicas, caches), so the list is read again
+    for a few seconds before this fails.
+    """
+    full = crawl(target)
+    if not full.objects:
+        pytest.skip("the target has no numbers")
+    number = str(full.objects[len(full.objects) // 3]["number"])
+    alias = f"contracts list {uuid.uuid4().hex[:8]}"
+    listed: Any = None
+    with restore.kept(target, number):
+        response = target.http.post(
+            target.number_path(number), json={"alias": alias}, auth=httpx.BasicAuth(*target.credentials.basic)
+        )
+        assert response.status_code == 202, describe_exchange(response, target)
+        deadline = time.monotonic() + LIST_CATCH_UP_S
+        while True:
+            page = crawl(target, {"number_startswith": number.lstrip("+")})
+            listed = next(
+                (o for o in page.objects if str(o.get("number")).lstrip("+") == number.lstrip("+")), None
+            )
+            if (listed or {}).get("alias") == alias or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    assert listed is not None, f"number {number} is not in the list filtered by its own digits"
+    assert listed.get("alias") == alias, (
+        f"after updating the alias of {number} to {alias!r} (202), the list still shows "
+        f"{listed.get('alias')!r} after {LIST_CATCH_UP_S:.0f} s"
+    )
