@@ -312,6 +312,9 @@ BUILTIN_CHECKS = [
     builtin.ignored_auth,
     builtin.use_after_free,
     builtin.ensure_resource_availability,
+    # Undeclared methods answer 405 with Allow. On a live target the coverage phase probes
+    # with OPTIONS only (a 2xx preflight is fine there), and this check passes OPTIONS by.
+    builtin.unsupported_method,
 ]
 CUSTOM_CHECKS = [
     documented_negative_data_rejection,
