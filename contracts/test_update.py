@@ -343,10 +343,7 @@ def _reputation_candidate(target: Target) -> dict[str, Any]:
     if target.live:
         pytest.skip("live target: no number already enrolled in Caller Reputation to try the refusal on")
     for obj in objects:
-        if str(obj.get("region", "")).endswith("UNITED STATES") and obj.get("number_type") in (
-            "local",
-            "tollfree",
-        ):
+        if _reputation_suits(obj):
             return obj
     pytest.skip("the target has no US local or toll-free number")
 
@@ -358,6 +355,7 @@ def test_caller_reputation_enabled_without_profile_is_refused(target: Target, en
     number = str(obj["number"])
     body = {"caller_reputation": "enabled"}
     auth = httpx.BasicAuth(*target.credentials.basic)
+    before = restore.snapshot(target, number) or {}
     with restore.kept(target, number):
         if encoding == "json":
             response = target.http.post(target.number_path(number), json=body, auth=auth)
@@ -373,6 +371,8 @@ def test_caller_reputation_enabled_without_profile_is_refused(target: Target, en
         f"a refused update changed profile_uuid from {obj.get('profile_uuid')!r} "
         f"to {after.get('profile_uuid')!r}"
     )
+    effects = _side_effects(before, after, frozenset())
+    assert not effects, f"an update refused with 400 still changed {number}: {effects}"
 
 
 def test_a_refused_update_changes_nothing(target: Target) -> None:
@@ -397,6 +397,9 @@ def test_a_refused_update_changes_nothing(target: Target) -> None:
         f"an update refused with 400 still changed the alias of {number} from {before.get('alias')!r} "
         f"to {after.get('alias')!r}\n{describe_exchange(response, target)}"
     )
+    assert_error_body(response, target)
+    effects = _side_effects(before, after, frozenset())
+    assert not effects, f"an update refused with 400 still changed {number}: {effects}"
 
 
 # How long a change may take to reach the list on a target with replicas or caches.
