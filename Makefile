@@ -1,6 +1,7 @@
 # Every target sets itself up: a fresh clone needs only Python 3.11 (and, for the
 # Node-based checks, Node.js with npm; without them those checks skip and say so).
-PYTHON ?= python3.11
+# python3.11 where it is on PATH, else python3 (checked to be 3.11+ before the venv is made).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -19,7 +20,8 @@ help:
 	@echo "make kill-matrix - run the suite against every catalogued defect (long)"
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "need Python 3.11 or newer: put python3.11 on PATH or run make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
