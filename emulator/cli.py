@@ -12,7 +12,8 @@ import argparse
 import importlib
 import ipaddress
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -44,44 +45,42 @@ before each request (the SDK resets it), and use the printed auth_id and token.
 """
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a fraction like 0.05") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1; give a fraction like 0.05")
-    return value
+@dataclass(frozen=True)
+class _Bounded:
+    """An argparse ``type``: parse with ``kind``, refuse values outside [low, high] in the option's terms."""
+
+    kind: Callable[[str], float]
+    low: float
+    high: float | None
+    not_parsed: str  # why ``kind`` refused the text, e.g. "is not a whole number"
+    out_of_range: str  # why the value is refused, e.g. "must be at least 1"
+
+    def __call__(self, text: str) -> Any:
+        try:
+            value = self.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} {self.not_parsed}") from None
+        if value < self.low or (self.high is not None and value > self.high):
+            raise argparse.ArgumentTypeError(f"{text} {self.out_of_range}")
+        return value
+
+    def __repr__(self) -> str:
+        # argparse names the type in its own messages.
+        return self.kind.__name__
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, e.g. 0.05") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative; give seconds >= 0")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
-    return value
+_fraction = _Bounded(
+    float,
+    0.0,
+    1.0,
+    "is not a number; give a fraction like 0.05",
+    "is not between 0 and 1; give a fraction like 0.05",
+)
+_seconds = _Bounded(
+    float, 0.0, None, "is not a number of seconds, e.g. 0.05", "is negative; give seconds >= 0"
+)
+_positive = _Bounded(int, 1, None, "is not a whole number", "must be at least 1")
+_count = _Bounded(int, 0, None, "is not a whole number", "must be 0 or more")
 
 
 def _statuses(text: str) -> tuple[int, ...]:
