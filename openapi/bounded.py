@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["DEFAULT_LIMITS", "BodyTooLarge", "BoundExceeded", "DeadlineExceeded", "Limits", "send", "send_async"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "BodyTooLarge",
+    "BoundExceeded",
+    "DeadlineExceeded",
+    "Limits",
+    "send",
+    "send_async",
+]
 
 
 class BoundExceeded(httpx.TransportError):

@@ -31,7 +31,9 @@ MIN_SECRET_LENGTH = 4
 # A base64 fragment this short could occur by chance in ordinary text.
 MIN_FRAGMENT_LENGTH = 6
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/?#@\s:]*):(?P<password>[^/?#@\s]*)@")
+_USERINFO = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/?#@\s:]*):(?P<password>[^/?#@\s]*)@"
+)
 
 
 def _base64_fragments(secret: bytes) -> list[str]:
