@@ -8,20 +8,18 @@ send it, and refusing the other form would only hide the emulator's real answers
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from . import updates
-from .accounts import Directory, Principal
-from .errors import ApiError, error_response, new_api_id
+from .accounts import Directory, Principal, basic_credentials
+from .errors import ApiError, SafeJSONResponse, error_response, new_api_id
 from .filters import FilterRule, ListFilter
 from .store import NumberStore
-from .validation import OperationRules
+from .validation import OperationRules, query_pairs
 
 LIST_PATH = "/v1/Account/{auth_id}/Number/"
 HANDLERS = {
@@ -75,16 +73,12 @@ class NumberApi:
         header = request.headers.get("authorization")
         if not header:
             raise ApiError(401, "authentication credentials were not provided")
-        scheme, _, encoded = header.partition(" ")
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            decoded = ""
-        auth_id, colon, token = decoded.partition(":")
-        if scheme.lower() != "basic" or not colon:
+        credentials = basic_credentials(header)
+        if credentials is None:
             raise ApiError(
                 401, "authentication credentials are malformed: use HTTP Basic with auth_id:auth_token"
             )
+        auth_id, token = credentials
         principal = self.directory.authenticate(auth_id, token)
         if principal is None:
             raise ApiError(401, "authentication failed: unknown auth_id or wrong auth_token")
@@ -96,9 +90,14 @@ class NumberApi:
     def _path(self, request: Request, operation: str) -> dict[str, Any]:
         return self.rules[operation].path_params.parse(request.path_params)
 
+    def _query(self, request: Request, operation: str) -> dict[str, Any]:
+        # From the raw query string, not Starlette's query_params, which would silently
+        # replace undecodable text and keep only one of a repeated parameter.
+        return self.rules[operation].query.parse(query_pairs(request.scope.get("query_string", b"")))
+
     async def list_numbers(self, request: Request, principal: Principal) -> Response:
         self._path(request, "listNumbers")
-        params = self.rules["listNumbers"].query.parse(request.query_params)
+        params = self._query(request, "listNumbers")
         limit, offset = params["limit"], params["offset"]
         number_filter = ListFilter(self.filter_rules, params)
         total, objects = self.store.page(principal, number_filter, offset, limit)
@@ -115,35 +114,39 @@ class NumberApi:
             "previous": link(max(offset - limit, 0)) if offset > 0 else None,
             "total_count": total,
         }
-        return JSONResponse({"api_id": new_api_id(), "meta": meta, "objects": objects})
+        return SafeJSONResponse({"api_id": new_api_id(), "meta": meta, "objects": objects})
 
     async def get_number(self, request: Request, principal: Principal) -> Response:
         number = self._path(request, "getNumber")["number"]
-        self.rules["getNumber"].query.parse(request.query_params)
+        self._query(request, "getNumber")
         fields = self.store.get(principal, number)
         if fields is None:
             raise ApiError(404, "not found")
-        return JSONResponse({"api_id": new_api_id(), **fields})
+        return SafeJSONResponse({"api_id": new_api_id(), **fields})
 
     async def update_number(self, request: Request, principal: Principal) -> Response:
         number = self._path(request, "updateNumber")["number"]
+        self._query(request, "updateNumber")
         body_rules = self.rules["updateNumber"].body
         assert body_rules is not None  # the spec declares updateNumber's body
         body = body_rules.parse(request.headers.get("content-type"), await request.body())
         account = self.directory.account(principal.main_auth_id)
         if self.store.modify(principal, number, updates.plan(body, account, principal)) is None:
             raise ApiError(404, "not found")
-        return JSONResponse({"message": "changed", "api_id": new_api_id()}, status_code=202)
+        return SafeJSONResponse({"message": "changed", "api_id": new_api_id()}, status_code=202)
 
     async def unrent_number(self, request: Request, principal: Principal) -> Response:
         number = self._path(request, "unrentNumber")["number"]
+        self._query(request, "unrentNumber")
         if not self.store.unrent(principal, number):
             raise ApiError(404, "not found")
         return Response(status_code=204)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return error_response(404, f"not found: no resource at {request.url.path}")
+    # The scope's path, not request.url: building a URL parses the Host header, which a
+    # client may have filled with anything.
+    return error_response(404, f"not found: no resource at {request.scope.get('path', '')}")
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

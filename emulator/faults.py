@@ -8,8 +8,6 @@ for a given request order.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import random
 import threading
 import time
@@ -18,6 +16,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .accounts import basic_credentials
 from .config import Faults
 from .errors import error_response
 
@@ -27,24 +26,46 @@ class ConnectionDropped(Exception):
 
 
 class RateLimiter:
-    """Sliding-window limit per key: at most ``limit`` requests in any ``window`` seconds."""
+    """Sliding-window limit per key: at most ``limit`` requests in any ``window`` seconds.
 
-    def __init__(self, limit: int, window: float) -> None:
+    Keys come from what clients send (any auth_id), so at most ``max_keys`` are tracked:
+    past that, keys with no request left in the window are forgotten, then the oldest.
+    """
+
+    MAX_KEYS = 10_000
+
+    def __init__(self, limit: int, window: float, max_keys: int = MAX_KEYS) -> None:
         self.limit = limit
         self.window = window
+        self.max_keys = max_keys
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def allow(self, key: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         with self._lock:
-            times = self._seen.setdefault(key, deque())
+            times = self._seen.get(key)
+            if times is None:
+                times = self._seen[key] = deque()
+                if len(self._seen) > self.max_keys:
+                    self._forget(now, keep=key)
             while times and times[0] <= now - self.window:
                 times.popleft()
             if len(times) >= self.limit:
                 return False
             times.append(now)
             return True
+
+    def _forget(self, now: float, keep: str) -> None:
+        expired = [k for k, t in self._seen.items() if k != keep and (not t or t[-1] <= now - self.window)]
+        for key in expired:
+            del self._seen[key]
+        for key in list(self._seen)[: max(0, len(self._seen) - self.max_keys)]:
+            if key != keep:
+                del self._seen[key]
+
+    def __len__(self) -> int:
+        return len(self._seen)
 
     def __repr__(self) -> str:
         return f"<RateLimiter {self.limit}/{self.window}s keys={len(self._seen)}>"
@@ -53,11 +74,10 @@ class RateLimiter:
 def _user_name(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name.lower() == b"authorization":
-            _, _, encoded = value.decode("latin-1").partition(" ")
-            try:
-                return base64.b64decode(encoded.strip()).decode("utf-8").partition(":")[0]
-            except (binascii.Error, UnicodeDecodeError):
-                break
+            credentials = basic_credentials(value.decode("latin-1"))
+            if credentials is not None:
+                return credentials[0]
+            break
     client = scope.get("client")
     return f"anonymous:{client[0] if client else '?'}"
 

@@ -4,13 +4,20 @@ For each operation, query and path parameters become one JSON Schema object each
 (integers are coerced from their query-string text first), and the update body is
 checked against NumberUpdate. Messages name the parameter or body field and say
 what was wrong, e.g. ``limit: 50 is greater than the maximum of 20``.
+
+Whatever a client sends is refused with a 400 saying why, never a 500: a query string or
+form that is not UTF-8 once percent-decoded, a declared parameter or field given twice,
+JSON nested deeper than MAX_JSON_DEPTH, numbers beyond Python's integer text limit,
+and text that is not valid Unicode (a JSON ``"\ud800"``, which could be stored but
+never written back out).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -20,8 +27,15 @@ import openapi
 
 from .errors import ApiError
 
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# An update body is one flat object; anything deeper is refused before it is validated,
+# so no recursive step (validation, error messages) can exhaust the stack.
+MAX_JSON_DEPTH = 32
+# More pairs than this in one query string or form is not a request for this API.
+MAX_FIELDS = 1000
 
 FORMAT_CHECKER = jsonschema.FormatChecker()
 for _name, _check in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers.items():
@@ -37,6 +51,83 @@ def _is_uri(value: object) -> bool:
         return False
     parts = urlsplit(value)
     return bool(_SCHEME.match(parts.scheme)) and bool(parts.netloc or parts.path)
+
+
+def text_problems(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """``(where, what)`` for every string in ``value`` that is not valid Unicode text and
+    every number JSON cannot hold (NaN, infinities); keys are checked too. Iterative, so
+    any depth is safe.
+    """
+    stack: list[tuple[str, Any]] = [(where, value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found:
+                code = f"U+{ord(found.group()):04X}"
+                yield path, f"is not valid Unicode text (it holds a lone surrogate, {code})"
+        elif isinstance(item, float) and not math.isfinite(item):
+            yield path, f"is not a finite number ({item!r})"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = _printable_key(key)
+                child_path = f"{path}.{name}" if path else name
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    yield child_path, "is a key that is not valid Unicode text (it holds a lone surrogate)"
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
+
+
+def _printable_key(key: Any) -> str:
+    return _SURROGATE.sub("\ufffd", str(key))
+
+
+def json_depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar is 0); iterative."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def query_pairs(raw: bytes | str) -> list[tuple[str, str]]:
+    """The ``(name, value)`` pairs of a raw query string; ApiError 400 if it cannot be read.
+
+    Unlike a lenient parser, text that is not UTF-8 after percent-decoding is refused, not
+    replaced, and so is a query of more than MAX_FIELDS pairs.
+    """
+    return _pairs(raw, "query string")
+
+
+def _pairs(raw: bytes | str, what: str) -> list[tuple[str, str]]:
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise ApiError(400, f"{what} is not UTF-8") from None
+    if not text:
+        return []
+    try:
+        return parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError:
+        raise ApiError(400, f"{what} is not UTF-8 once percent-decoded") from None
+    except ValueError:  # max_num_fields
+        raise ApiError(400, f"{what} has more than {MAX_FIELDS} fields") from None
+
+
+def _no_repeats(pairs: Sequence[tuple[str, str]], names: Any, what: str) -> dict[str, str]:
+    """``pairs`` as a dict; ApiError 400 if one of ``names`` appears more than once."""
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values and name in names:
+            raise ApiError(400, f"{name}: given more than once in the {what}; give it once")
+        values[name] = value
+    return values
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
@@ -81,17 +172,26 @@ class ParameterSet:
             {"type": "object", "properties": self.schemas, "required": self.required}
         )
 
-    def parse(self, raw: Mapping[str, str]) -> dict[str, Any]:
-        """Coerced, validated values of the declared parameters; undeclared ones are ignored."""
+    def parse(self, raw: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """Coerced, validated values of the declared parameters; undeclared ones are ignored.
+
+        ``raw`` is a mapping (path parameters) or the query's ``(name, value)`` pairs, in
+        which a declared parameter given twice is refused: which one was meant is a guess.
+        """
+        if not isinstance(raw, Mapping):
+            raw = _no_repeats(raw, self.schemas, "query string")
         values: dict[str, Any] = {}
         for name, schema in self.schemas.items():
             if name not in raw:
                 continue
             text = raw[name]
             if schema.get("type") == "integer":
-                if not _INTEGER.match(text.strip()):
-                    raise ApiError(400, f"{name}: {text!r} is not an integer")
-                values[name] = int(text)
+                try:
+                    if not _INTEGER.fullmatch(text.strip()):
+                        raise ValueError(text)
+                    values[name] = int(text)
+                except ValueError:  # also past Python's limit on digits in int()
+                    raise ApiError(400, f"{name}: {text!r} is not an integer") from None
             else:
                 values[name] = text
         errors = sorted(self._validator.iter_errors(values), key=lambda e: list(e.absolute_path))
@@ -101,6 +201,10 @@ class ParameterSet:
 
     def __repr__(self) -> str:
         return f"<ParameterSet {list(self.schemas)}>"
+
+
+class _NotJson(ApiError):
+    """The body does not parse as JSON at all (as opposed to JSON this API refuses)."""
 
 
 class BodySchema:
@@ -124,10 +228,11 @@ class BodySchema:
             return {}
         if media_type in ("", "application/json") or media_type.endswith("+json"):
             try:
-                data = json.loads(body)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                data = self._json(body)
+            except _NotJson:
+                # Without a Content-Type, a body that is not JSON is read as a form.
                 if media_type:
-                    raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+                    raise
                 data = self._form(body)
         elif media_type == "application/x-www-form-urlencoded":
             data = self._form(body)
@@ -137,19 +242,43 @@ class BodySchema:
                 f"unsupported Content-Type {media_type!r}: send {' or '.join(self.media_types)}",
             )
         if not isinstance(data, dict):
-            raise ApiError(400, f"request body must be a JSON object, not {type(data).__name__}")
+            kind = "null" if data is None else type(data).__name__
+            raise ApiError(400, f"request body must be a JSON object, not {kind}")
+        for where, what in text_problems(data):
+            raise ApiError(400, f"{where}: {what}")
         errors = sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             raise ApiError(400, "; ".join(_message(error, self._schema) for error in errors))
         return data
 
-    @staticmethod
-    def _form(body: bytes) -> dict[str, Any]:
+    def _json(self, body: bytes) -> Any:
+        def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            data: dict[str, Any] = {}
+            for key, value in pairs:
+                if key in data:
+                    raise ApiError(400, f"{_printable_key(key)}: given more than once in the request body")
+                data[key] = value
+            return data
+
+        def constant(name: str) -> Any:
+            # Python reads NaN and Infinity; JSON has neither.
+            raise _NotJson(400, f"request body is not valid JSON: {name} is not a JSON value")
+
         try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ApiError(400, "form body is not UTF-8") from None
-        return dict(parse_qsl(text, keep_blank_values=True))
+            data = json.loads(body, object_pairs_hook=unique, parse_constant=constant)
+        except RecursionError:
+            raise ApiError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _NotJson(400, f"request body is not valid JSON: {exc}") from None
+        except ValueError as exc:  # an integer past Python's limit on digits
+            raise ApiError(400, f"request body is not JSON this API can read: {exc}") from None
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ApiError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels")
+        return data
+
+    def _form(self, body: bytes) -> dict[str, Any]:
+        pairs = _pairs(body, "form body")
+        return _no_repeats(pairs, self._schema.get("properties", {}), "form body")
 
     def __repr__(self) -> str:
         return f"<BodySchema {self.media_types} required={self.required}>"
