@@ -15,7 +15,8 @@ from . import demo, filters, validation
 from .api import NumberApi, not_found, server_error
 from .config import EmulatorConfig
 from .faults import FaultMiddleware
-from .requestlog import RequestLog, RequestLogMiddleware
+from .limits import BodyLimitMiddleware
+from .requestlog import AccessLogMiddleware, RequestLog, RequestLogMiddleware
 from .store import NumberStore
 
 StoreWrapper = Callable[[NumberStore], NumberStore]
@@ -44,7 +45,9 @@ def create_app(
 ) -> Starlette:
     """An emulator app for ``config`` (defaults: seed 7, 300 numbers, tolerant level, no faults).
 
-    ``middleware`` runs inside the request log and fault layers, right around the API;
+    Layers, outermost first: the access log (INFO lines on ``emulator.access``), the
+    request log, the body limit (413 past ``config.max_body_bytes``), faults, then
+    ``middleware``, right around the API;
     ``store_wrapper`` may replace the store with a wrapper (both are hooks for a defect
     catalogue, which the core never contains). ``app.state`` carries ``config``,
     ``demo`` (DemoCredentials), ``store``, ``directory`` and ``request_log``.
@@ -67,11 +70,15 @@ def create_app(
         Route("/v1/Account/{auth_id}/Number/{number}/", item),
         Route("/v1/Account/{auth_id}/Number/{number}", item),
     ]
-    request_log = RequestLog(config.request_log_limit)
+    request_log = RequestLog(
+        config.request_log_limit, config.request_log_max_bytes, config.request_log_entry_bytes
+    )
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(AccessLogMiddleware, credentials=world.directory.credentials),
             Middleware(RequestLogMiddleware, log=request_log),
+            Middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes),
             Middleware(
                 FaultMiddleware, faults=config.faults, seed=config.seed, account_of=world.directory.main_of
             ),
@@ -79,6 +86,9 @@ def create_app(
         ],
         exception_handlers={404: not_found, 500: server_error},
     )
+    # Both path forms are routed; a slash redirect would only send clients elsewhere (and
+    # build its Location from the client's Host header).
+    app.router.redirect_slashes = False
     app.state.config = config
     app.state.demo = world.demo
     app.state.store = store

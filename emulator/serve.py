@@ -7,11 +7,17 @@ Port 0 picks a free port; the yielded URL has the real one. A server that fails 
 start, crashes, or raises an unhandled exception while answering makes the ``with``
 block raise EmulatorServerError on exit (unless the block itself raised), so errors
 in the server thread are never silently lost.
+
+Stopping (the block's end, SIGTERM or Ctrl+C for ``python -m emulator``) waits at most
+GRACEFUL_SHUTDOWN_SECONDS for answers in flight, then cancels them: an answer held back
+by a latency fault never keeps the server up. At log level ``info`` or ``debug`` each
+request gets one line on stderr (``emulator.access``: method, path, status, ms).
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import socket
 import threading
@@ -23,6 +29,9 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .faults import ConnectionDropped
+from .requestlog import ACCESS_LOGGER_NAME
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
 
 _dropping: contextvars.ContextVar[bool] = contextvars.ContextVar("emulator_dropping", default=False)
 
@@ -90,9 +99,28 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def log_config(log_level: str) -> dict[str, object]:
+    """uvicorn's logging setup plus the emulator's access log at ``log_level``."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"][ACCESS_LOGGER_NAME] = {
+        "handlers": ["default"],
+        "level": log_level.upper(),
+        "propagate": False,
+    }
+    return config
+
+
 def server_for(app: ASGIApp, log_level: str = "warning") -> uvicorn.Server:
     quiet_drops()
-    config = uvicorn.Config(app, lifespan="off", log_level=log_level, access_log=False)
+    # uvicorn's own access log is off: it prints the query string, which may carry anything.
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level=log_level,
+        log_config=log_config(log_level),
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
     return uvicorn.Server(config)
 
 
