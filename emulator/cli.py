@@ -23,7 +23,7 @@ from .app import create_app
 from .config import DEFAULT_NUMBERS, ConfigError, EmulatorConfig, Faults
 from .inventory import REFERENCE_DATE, InventoryError
 
-EXTENSIONS = ("emulator.defects",)
+EXTENSIONS = ("emulator.defects", "emulator.variants")
 
 EPILOG = """\
 examples:

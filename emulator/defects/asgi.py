@@ -188,7 +188,7 @@ class Reply:
 
 
 class RewriteMiddleware:
-    """Runs one defect's ``request`` and ``response`` hooks around the API."""
+    """Runs one defect's ``request``, ``answer`` and ``response`` hooks around the API."""
 
     def __init__(self, app: ASGIApp, defect: Defect) -> None:
         self.app = app
@@ -210,6 +210,21 @@ class RewriteMiddleware:
             if not message.get("more_body", False):
                 break
         incoming = self.defect.request(Incoming.from_scope(scope, b"".join(chunks)))
+        # A hook may answer in place of the API (a refusal that must not reach the core).
+        reply = self.defect.answer(incoming)
+        if reply is None:
+            reply = await self._call_app(scope, receive, incoming)
+        reply = self.defect.response(incoming, reply)
+        headers = [
+            (k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers if k != "content-length"
+        ]
+        if reply.status not in (204, 304):
+            headers.append((b"content-length", str(len(reply.body)).encode()))
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body if reply.status != 204 else b""})
+
+    async def _call_app(self, scope: Scope, receive: Receive, incoming: Incoming) -> Reply:
+        """The API's answer to ``incoming``, buffered."""
         delivered = False
 
         async def replay() -> Message:
@@ -229,18 +244,10 @@ class RewriteMiddleware:
                 body.append(message.get("body", b""))
 
         await self.app(incoming.to_scope(scope), replay, capture)
-        reply = Reply(
+        return Reply(
             status=int(start.get("status", 500)),
             headers=tuple(
                 (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in start.get("headers", [])
             ),
             body=b"".join(body),
         )
-        reply = self.defect.response(incoming, reply)
-        headers = [
-            (k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers if k != "content-length"
-        ]
-        if reply.status not in (204, 304):
-            headers.append((b"content-length", str(len(reply.body)).encode()))
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.body", "body": reply.body if reply.status != 204 else b""})

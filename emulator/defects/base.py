@@ -1,14 +1,15 @@
 """What a defect is, how it hooks into an emulator, and the registry of named defects.
 
 A defect is a small class: a name, a family, one line saying what it gets wrong, and
-up to three hooks that the emulator's core never sees as switches:
+up to four hooks that the emulator's core never sees as switches:
 
 * ``request(incoming)``: rewrite the request before the API reads it;
-* ``response(incoming, reply)``: rewrite the API's answer;
+* ``answer(incoming)``: answer in place of the API (None lets the API answer);
+* ``response(incoming, reply)``: rewrite the answer (the API's or ``answer``'s);
 * ``wrap_store(store, config)``: put a subtly wrong store in front of the real one.
 
-The first two run in :class:`~emulator.defects.asgi.RewriteMiddleware`, passed to
-``create_app(middleware=...)``; the third is ``create_app(store_wrapper=...)``.
+The first three run in :class:`~emulator.defects.asgi.RewriteMiddleware`, passed to
+``create_app(middleware=...)``; the fourth is ``create_app(store_wrapper=...)``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class Defect:
     def request(self, incoming: Incoming) -> Incoming:
         return incoming
 
+    def answer(self, incoming: Incoming) -> Reply | None:
+        return None
+
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
         return reply
 
@@ -57,7 +61,7 @@ class Defect:
     def hooks(self, config: EmulatorConfig) -> dict[str, Any]:
         """Keyword arguments for ``create_app``: only the hooks this defect really uses."""
         hooks: dict[str, Any] = {}
-        if self._overrides("request") or self._overrides("response"):
+        if any(self._overrides(hook) for hook in ("request", "answer", "response")):
             hooks["middleware"] = [Middleware(RewriteMiddleware, defect=self)]
         if self._overrides("wrap_store"):
             hooks["store_wrapper"] = lambda store: self.wrap_store(store, config)
