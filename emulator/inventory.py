@@ -25,7 +25,8 @@ from typing import Any
 
 import openapi
 
-from .config import SUB_AUTH_ID
+from .config import MAX_NUMBERS, SUB_AUTH_ID
+from .validation import json_depth, text_problems
 
 REFERENCE_DATE = dt.date(2026, 1, 1)
 
@@ -272,7 +273,9 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
 
     Objects are validated against AccountPhoneNumber (tolerant level); their
     resource_uri is rewritten to the emulator's main account. ``api_id`` keys are
-    dropped.
+    dropped. Values the emulator could never write back out as JSON (text that is not
+    valid Unicode, such as a lone surrogate ``"\ud800"``, or NaN) are refused here with
+    the number and field, so they cannot break a list or get later.
     """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -282,6 +285,10 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
         raise InventoryError(f"cannot read inventory file {path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise InventoryError(f"inventory file {path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise InventoryError(f"inventory file {path} nests JSON too deeply to be an inventory") from None
+    except ValueError as exc:  # e.g. an integer past Python's limit on digits
+        raise InventoryError(f"inventory file {path} is not JSON the emulator can read: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("objects"), list):
         data = data["objects"]
     if not isinstance(data, list):
@@ -289,10 +296,22 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
             f"inventory file {path} must hold a JSON list of number objects "
             '(or a list page with "objects"), not a JSON ' + type(data).__name__
         )
+    if len(data) > MAX_NUMBERS:
+        raise InventoryError(
+            f"inventory file {path} holds {len(data)} numbers; at most {MAX_NUMBERS} are served"
+        )
     problems: list[str] = []
     seen: set[str] = set()
     numbers = []
     for index, item in enumerate(data):
+        unwritable = list(text_problems(item))
+        if unwritable:
+            label = _label(item)
+            problems.extend(f"{_at(index, where)} ({label}): {what}" for where, what in unwritable)
+            continue
+        if json_depth(item) > 8:
+            problems.append(f"[{index}]: nests objects or lists deeper than a number object can")
+            continue
         errors = openapi.schema_errors(item, "AccountPhoneNumber", "tolerant")
         if errors:
             problems.extend(f"[{index}]{error[1:]}" for error in errors)
@@ -314,3 +333,17 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise InventoryError(f"inventory file {path} has {len(problems)} problem(s):\n  {shown}{more}")
     return numbers
+
+
+def _at(index: int, where: str) -> str:
+    return f"[{index}]" + (f".{where}" if where and not where.startswith("[") else where)
+
+
+def _label(item: Any) -> str:
+    """``number 1415...`` for an object whose number can be printed, else what it is."""
+    number = item.get("number") if isinstance(item, dict) else None
+    if isinstance(number, str) and not any(True for _ in text_problems(number)):
+        return f"number {number}"
+    return (
+        "an object without a readable number" if isinstance(item, dict) else f"a JSON {type(item).__name__}"
+    )

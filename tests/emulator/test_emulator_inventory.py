@@ -231,3 +231,52 @@ def test_bad_token_is_never_echoed() -> None:
     with pytest.raises(ConfigError) as info:
         EmulatorConfig(auth_id="MA" + "A" * 18, auth_token=secret)
     assert secret not in str(info.value)
+
+
+def _with_raw_value(objects: list[dict], index: int, key: str, raw_json: str) -> str:
+    """The objects as JSON text with ``objects[index][key]`` written as ``raw_json`` verbatim."""
+    marked = [dict(obj) for obj in objects]
+    marked[index][key] = "__RAW__"
+    return json.dumps(marked).replace('"__RAW__"', raw_json, 1)
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "what"),
+    [
+        ("alias", '"\\ud800"', "is not valid Unicode text (it holds a lone surrogate, U+D800)"),
+        ("cnam", '"ACME \\udfff"', "is not valid Unicode text (it holds a lone surrogate, U+DFFF)"),
+        ("x_extra", '["\\udc00"]', "is not valid Unicode text"),
+        ("x_rate", "NaN", "is not a finite number (nan)"),
+    ],
+)
+def test_inventory_values_that_cannot_be_served_are_refused_at_load(
+    tmp_path: Path, key: str, raw: str, what: str
+) -> None:
+    # They used to load, then break every list page holding them with a 500.
+    objects, _ = _objects(numbers=3)
+    path = tmp_path / "bad.json"
+    path.write_text(_with_raw_value(objects, 1, key, raw))
+    with pytest.raises(InventoryError) as refused:
+        create_app(EmulatorConfig(inventory=path))
+    message = str(refused.value)
+    assert f"[1].{key}" in message
+    assert f"(number {objects[1]['number']})" in message
+    assert what in message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nests JSON too deeply"),
+        ("[" + "9" * 5_000 + "]", "not JSON the emulator can read"),
+        ('[{"number": "\\ud800"}]', "[0].number (an object without a readable number): is not valid Unicode"),
+        ('["\\ud800"]', "[0] (a JSON str): is not valid Unicode text"),
+        ("[[[[[[[[[[[[1]]]]]]]]]]]]", "nests objects or lists deeper"),
+    ],
+)
+def test_inventory_files_no_number_object_could_come_from(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(InventoryError) as refused:
+        create_app(EmulatorConfig(inventory=path))
+    assert message in str(refused.value)
