@@ -336,7 +336,7 @@ def test_a_stored_value_that_json_cannot_hold_never_breaks_a_read(
 
 def test_safe_json_response_renders_anything() -> None:
     content = {"s": "\udc00", "f": float("inf"), "n": [float("nan")], "o": object(), 1: "int key"}
-    body = json.loads(SafeJSONResponse(content).body)
+    body = json.loads(bytes(SafeJSONResponse(content).body))
     assert body["s"] == "\ufffd"
     assert body["f"] is None
     assert body["n"] == [None]
