@@ -11,8 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contracts import restore
-from contracts.checks import assert_error_body
+from contracts import provenance, restore
+from contracts.checks import assert_error_body, refused
 from contracts.crawl import crawl
 from contracts.curl import describe_exchange
 from contracts.target import Credentials, Target
@@ -37,11 +37,16 @@ def test_bad_credentials_are_refused_with_401(target: Target, credentials: str, 
     }[credentials]
     path = target.numbers_path if operation == "listNumbers" else target.number_path(_some_number(target))
     response = target.http.get(path, auth=auth or httpx.USE_CLIENT_DEFAULT)
-    assert response.status_code == 401, (
-        f"{operation} with {credentials} credentials must be refused with 401\n"
-        f"{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        401,
+        provenance.AUTH_REQUIRED,
+        (
+            f"{operation} with {credentials} credentials must be refused with 401\n"
+            f"{describe_exchange(response, target)}"
+        ),
     )
-    assert_error_body(response, target)
     assert target.auth_token not in response.text
 
 
@@ -69,11 +74,14 @@ def test_another_accounts_path_is_refused(target: Target) -> None:
     auth = httpx.BasicAuth(*target.credentials.basic)
     for path in (f"/v1/Account/{other}/Number/", f"/v1/Account/{other}/Number/{_some_number(target)}/"):
         response = target.http.get(path, auth=auth)
-        assert response.status_code == 401, (
-            f"our credentials on another account's path must be refused with 401 (spec: Unauthorized)\n"
-            f"{describe_exchange(response, target)}"
+        refused(
+            response,
+            target,
+            401,
+            provenance.AUTH_REQUIRED,
+            "our credentials on another account's path must be refused with 401 (spec: Unauthorized)\n"
+            f"{describe_exchange(response, target)}",
         )
-        assert_error_body(response, target)
 
 
 def test_another_account_cannot_see_our_numbers(target: Target) -> None:
@@ -88,11 +96,15 @@ def test_another_account_cannot_see_our_numbers(target: Target) -> None:
         response = target.http.get(
             target.number_path(ours.numbers[0], auth_id=other.auth_id), auth=httpx.BasicAuth(*other.basic)
         )
-        assert response.status_code == 404, (
-            f"another account reading our number through its own path must get 404\n"
-            f"{describe_exchange(response, target)}"
+        refused(
+            response,
+            target,
+            404,
+            provenance.ACCOUNT_ISOLATION,
+            "another account reading our number through its own path must get 404\n"
+            f"{describe_exchange(response, target)}",
+            exact=provenance.GONE_IS_404,
         )
-        assert_error_body(response, target)
 
 
 def test_subaccount_sees_exactly_its_numbers(target: Target) -> None:
@@ -108,11 +120,14 @@ def test_subaccount_sees_exactly_its_numbers(target: Target) -> None:
         f"extra {sorted(set(seen.numbers) - set(expected))[:5]}"
     )
     response = target.http.get(target.numbers_path, auth=httpx.BasicAuth(*sub.basic))
-    assert response.status_code == 401, (
-        f"a subaccount on its main account's path must be refused with 401\n"
-        f"{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        401,
+        provenance.AUTH_REQUIRED,
+        "a subaccount on its main account's path must be refused with 401\n"
+        f"{describe_exchange(response, target)}",
     )
-    assert_error_body(response, target)
 
 
 def test_subaccount_total_count_counts_its_own_numbers(target: Target) -> None:
@@ -121,9 +136,12 @@ def test_subaccount_total_count_counts_its_own_numbers(target: Target) -> None:
     if sub is None:
         pytest.skip("no subaccount credentials: set PLIVO_SUBACCOUNT_AUTH_ID / PLIVO_SUBACCOUNT_AUTH_TOKEN")
     seen = crawl(target, as_=sub)
-    assert seen.total_count == len(seen.numbers), (
+    provenance.enforce(
+        provenance.LIST_META,
+        seen.total_count == len(seen.numbers),
         f"subaccount {sub.auth_id}: meta.total_count says {seen.total_count}, "
-        f"its pages hold {len(seen.numbers)} numbers"
+        f"its pages hold {len(seen.numbers)} numbers",
+        strict=target.level == "documented",
     )
 
 
@@ -153,11 +171,17 @@ def test_a_number_is_not_readable_through_another_principals_path(target: Target
     response = target.http.get(
         target.number_path(number, auth_id=principal.auth_id), auth=httpx.BasicAuth(*principal.basic)
     )
-    assert response.status_code == 404, (
-        f"{who} {principal.auth_id} read number {number}, which is not its own, through its own path\n"
-        f"{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        404,
+        provenance.ACCOUNT_ISOLATION,
+        (
+            f"{who} {principal.auth_id} read number {number}, which is not its own, through its own path\n"
+            f"{describe_exchange(response, target)}"
+        ),
+        exact=provenance.GONE_IS_404,
     )
-    assert_error_body(response, target)
 
 
 @pytest.mark.writes
@@ -173,11 +197,17 @@ def test_a_number_is_not_writable_through_another_principals_path(target: Target
             auth=httpx.BasicAuth(*principal.basic),
         )
         after = restore.snapshot(target, number)
-    assert response.status_code == 404, (
-        f"{who} {principal.auth_id} updated number {number}, which is not its own\n"
-        f"{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        404,
+        provenance.ACCOUNT_ISOLATION,
+        (
+            f"{who} {principal.auth_id} updated number {number}, which is not its own\n"
+            f"{describe_exchange(response, target)}"
+        ),
+        exact=provenance.GONE_IS_404,
     )
-    assert_error_body(response, target)
     assert after == before, f"{who} changed number {number}: before {before}, after {after}"
 
 
@@ -194,9 +224,15 @@ def test_a_number_is_not_unrentable_through_another_principals_path(target: Targ
     response = target.http.delete(
         target.number_path(number, auth_id=principal.auth_id), auth=httpx.BasicAuth(*principal.basic)
     )
-    assert response.status_code == 404, (
-        f"{who} {principal.auth_id} unrented number {number}, which is not its own\n"
-        f"{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        404,
+        provenance.ACCOUNT_ISOLATION,
+        (
+            f"{who} {principal.auth_id} unrented number {number}, which is not its own\n"
+            f"{describe_exchange(response, target)}"
+        ),
+        exact=provenance.GONE_IS_404,
     )
-    assert_error_body(response, target)
     assert restore.snapshot(target, number) is not None, f"a refused unrent removed {number}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contracts import restore
-from contracts.checks import assert_error_body
+from contracts import provenance, restore
+from contracts.checks import assert_error_body, refused
 from contracts.crawl import crawl
 from contracts.curl import describe_exchange
 from contracts.target import Target
@@ -33,10 +33,14 @@ def test_get_of_a_number_not_on_the_account_is_404(target: Target) -> None:
     response = target.http.get(
         target.number_path(_missing_number(target)), auth=httpx.BasicAuth(*target.credentials.basic)
     )
-    assert response.status_code == 404, (
-        f"get of a number not on the account\n{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        404,
+        provenance.MISSING_NUMBER_NOT_SERVED,
+        (f"get of a number not on the account\n{describe_exchange(response, target)}"),
+        exact=provenance.GONE_IS_404,
     )
-    assert_error_body(response, target)
 
 
 @pytest.mark.live_safe
@@ -56,11 +60,17 @@ def test_documented_constraint_violations_are_400(target: Target, params: dict[s
     response = target.http.get(
         target.numbers_path, params=params, auth=httpx.BasicAuth(*target.credentials.basic)
     )
-    assert response.status_code == 400, (
-        f"{params} breaks a documented constraint of listNumbers and must be answered 400\n"
-        f"{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        400,
+        None,
+        (
+            f"{params} breaks a documented constraint of listNumbers and must be answered 400\n"
+            f"{describe_exchange(response, target)}"
+        ),
+        exact=provenance.INVALID_INPUT_REFUSED,
     )
-    assert_error_body(response, target)
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
@@ -73,10 +83,13 @@ def test_undeclared_methods_are_405(target: Target, method: str) -> None:
         json={"alias": "x"},
         auth=httpx.BasicAuth(*target.credentials.basic),
     )
-    assert response.status_code == 405, (
-        f"{method} is not an operation of the API\n{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        405,
+        None,
+        (f"{method} is not an operation of the API\n{describe_exchange(response, target)}"),
     )
-    assert_error_body(response, target)
 
 
 @pytest.mark.live_safe
@@ -93,14 +106,21 @@ def test_options_on_an_existing_resource_is_not_answered_as_missing(target: Targ
         pytest.skip("the target has no numbers")
     path = target.numbers_path if where == "list" else target.number_path(numbers[0])
     response = target.http.request("OPTIONS", path, auth=httpx.BasicAuth(*target.credentials.basic))
-    assert response.status_code == 405 or 200 <= response.status_code < 300, (
+    strict = target.level == "documented"
+    provenance.enforce(
+        provenance.STATUS_CODES,
+        response.status_code == 405 or 200 <= response.status_code < 300,
         f"OPTIONS on an existing {where} must be 405 Method Not Allowed (or a 2xx preflight), "
-        f"not {response.status_code}\n{describe_exchange(response, target)}"
+        f"not {response.status_code}\n{describe_exchange(response, target)}",
+        strict=strict,
     )
     if response.status_code == 405:
-        assert response.headers.get("allow"), (
+        provenance.enforce(
+            provenance.STATUS_CODES,
+            bool(response.headers.get("allow")),
             "a 405 names the allowed methods in Allow (RFC 9110 15.5.6)\n"
-            f"{describe_exchange(response, target)}"
+            f"{describe_exchange(response, target)}",
+            strict=strict,
         )
         assert_error_body(response, target)
 
@@ -114,7 +134,14 @@ def test_invalid_update_body_is_400(target: Target) -> None:
             json={"cnam_lookup": "sometimes"},
             auth=httpx.BasicAuth(*target.credentials.basic),
         )
-    assert response.status_code == 400, (
-        f"cnam_lookup must be enabled or disabled (spec: NumberUpdate)\n{describe_exchange(response, target)}"
+    refused(
+        response,
+        target,
+        400,
+        None,
+        (
+            "cnam_lookup must be enabled or disabled (spec: NumberUpdate)\n"
+            f"{describe_exchange(response, target)}"
+        ),
+        exact=provenance.INVALID_INPUT_REFUSED,
     )
-    assert_error_body(response, target)

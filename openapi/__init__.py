@@ -3,9 +3,15 @@
 Every consumer (contract tests, emulator, audits, SDK checks) takes the spec
 from here, at one of two strictness levels:
 
-* ``"documented"`` — what Plivo's documentation page states (strict);
-* ``"tolerant"`` — documented plus every ``x-observed`` deviation recorded in
-  the spec with its source (the default for targets).
+* ``"documented"`` — strict: the file plus every ``x-strict`` block (constraints
+  that recorded responses or SDK behaviour support, the page does not state, and
+  ``--strict`` enforces);
+* ``"tolerant"`` — the default: the file, which holds only what every source agrees
+  on (observed answers such as ``REGISTERED`` admitted), plus the request values real
+  clients send that the page does not list (``x-observed`` with ``enum``/``schema``).
+
+The file as it stands is what stock tools (``st run``, Prism, Redocly) read: documented
+requests, and answers that every source allows.
 
 Nothing else in the project parses the YAML.
 """
@@ -79,13 +85,33 @@ def _check_level(level: str) -> Level:
     return cast(Level, level)
 
 
+def _document(node: Any) -> Any:
+    """Apply every ``x-strict`` block: the observed constraints ``--strict`` adds to the file's own.
+
+    The file itself holds what every source agrees on (stock tools read it as it is); an
+    ``x-strict`` block names keywords that recorded responses or SDK behaviour support
+    but the page does not state, which only the documented (strict) level enforces.
+    """
+    if isinstance(node, list):
+        return [_document(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _document(value) for key, value in node.items() if key != "x-strict"}
+    out.update(copy.deepcopy(node.get("x-strict") or {}))
+    return out
+
+
 def _tolerate(node: Any) -> Any:
-    """Fold every ``x-observed`` alternative into the schema it annotates."""
+    """Fold every request-side ``x-observed`` alternative into the schema it annotates.
+
+    Response-side observations are already in the file (a target may answer them); what
+    a client may *send* stays documented there, and the tolerant level adds it here.
+    """
     if isinstance(node, list):
         return [_tolerate(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: _tolerate(value) for key, value in node.items()}
+    out = {key: _tolerate(value) for key, value in node.items() if key != "x-strict"}
     alternatives = []
     for entry in node.get("x-observed") or []:
         if "enum" in entry and "enum" in out:
@@ -111,7 +137,7 @@ def _tolerate(node: Any) -> Any:
 @functools.cache
 def _spec(level: Level) -> dict[str, Any]:
     raw = _raw()
-    return cast(dict[str, Any], _tolerate(raw) if level == "tolerant" else raw)
+    return cast(dict[str, Any], _tolerate(raw) if level == "tolerant" else _document(raw))
 
 
 def load_spec(level: Level = "tolerant") -> dict[str, Any]:

@@ -13,6 +13,7 @@ count the *decoded* bytes against ``max_bytes`` and stop at ``deadline_s``, rais
 from __future__ import annotations
 
 import asyncio
+import datetime
 import time
 from dataclasses import dataclass
 
@@ -76,16 +77,21 @@ def _too_slow(request: httpx.Request, limits: Limits) -> DeadlineExceeded:
     )
 
 
-def _finish(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
+def _finish(response: httpx.Response, chunks: list[bytes], started: float) -> httpx.Response:
     # The body is kept decoded; the encoding header would make httpx decode it twice.
     headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
-    return httpx.Response(
+    finished = httpx.Response(
         response.status_code,
         headers=headers,
         content=b"".join(chunks),
         request=response.request,
         extensions=response.extensions,
+        history=response.history,
+        default_encoding=response.default_encoding,
     )
+    # httpx sets elapsed when its own stream closes; this response has none, so time it here.
+    finished.elapsed = datetime.timedelta(seconds=time.monotonic() - started)
+    return finished
 
 
 def send(client: httpx.Client, request: httpx.Request, limits: Limits = DEFAULT_LIMITS) -> httpx.Response:
@@ -110,7 +116,7 @@ def send(client: httpx.Client, request: httpx.Request, limits: Limits = DEFAULT_
             raise _too_slow(request, limits)
     finally:
         response.close()
-    return _finish(response, chunks)
+    return _finish(response, chunks, started)
 
 
 async def send_async(
@@ -119,6 +125,7 @@ async def send_async(
     """The async face of :func:`send`; here the deadline cancels the exchange outright."""
 
     async def exchange() -> httpx.Response:
+        started = time.monotonic()
         response = await client.send(request, stream=True)
         try:
             chunks: list[bytes] = []
@@ -130,7 +137,7 @@ async def send_async(
                 chunks.append(chunk)
         finally:
             await response.aclose()
-        return _finish(response, chunks)
+        return _finish(response, chunks, started)
 
     try:
         return await asyncio.wait_for(exchange(), timeout=limits.deadline_s)
