@@ -7,6 +7,11 @@
 
 Live targets are read-only unless ``--allow-writes``; only ``--unrent`` numbers are ever
 unrented (enforced in :class:`contracts.target.GuardedTransport`).
+
+A live target is probed once before collection (:mod:`contracts.probe`): unreachable or
+misconfigured, the run stops with one line and pytest's usage-error status (4), and
+reports saying so. Every output passes the credential redactor (:mod:`contracts.redacting`,
+loaded here as a plugin for every test directory).
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from contracts import run
+from contracts import redacting, report, run
+from contracts.probe import ProbeFailed, probe
 from contracts.run import OPTIONS_KEY, PROFILES, SEED_KEY
 from contracts.target import (
+    DEFAULT_REQUEST_TIMEOUT,
     Target,
     TargetError,
     TargetOptions,
@@ -29,10 +36,12 @@ from contracts.target import (
     parse_unrent,
     provide,
     release,
+    shown_url,
 )
 
 ROOT = Path(__file__).parent
 CONTRACTS_DIR = ROOT / "contracts"
+REDACTING_PLUGIN = "contracts.redacting"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,6 +84,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Requests per second to a live target (default 50, Plivo allows 300 per 5 s; "
         "unlimited on loopback; 0: no limit).",
     )
+    group.addoption(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help=f"Total time one exchange with the target may take, headers and body included "
+        f"(default {DEFAULT_REQUEST_TIMEOUT:g}); also bounds the live target's first probe.",
+    )
     group.addoption("--no-reports", action="store_true", help="Do not write reports/contracts.{html,xml}.")
     group.addoption(
         "--reports-dir",
@@ -94,6 +111,11 @@ def _collects_contracts(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    # Registered here rather than with pytest_plugins: this conftest imports it already, and
+    # pytest would warn that it cannot rewrite asserts in a module imported before.
+    if not config.pluginmanager.has_plugin(REDACTING_PLUGIN):
+        config.pluginmanager.register(redacting, REDACTING_PLUGIN)
+    redacting.register_environment()
     try:
         options = TargetOptions(
             base_url=config.getoption("base_url"),
@@ -102,12 +124,13 @@ def pytest_configure(config: pytest.Config) -> None:
             unrent=parse_unrent(config.getoption("unrent")),
             strict=bool(config.getini("strict")),
             max_rate=config.getoption("max_rate"),
+            request_timeout=config.getoption("request_timeout"),
         )
         options.validate()
         if options.live:
             live_credentials()
     except TargetError as error:
-        raise pytest.UsageError(str(error)) from None
+        raise pytest.UsageError(redacting.redact(str(error))) from None
 
     # One seed for the run, printed, shared with xdist workers through the options and
     # replayed with --hypothesis-seed. It seeds hypothesis, schemathesis and the emulator's data.
@@ -127,7 +150,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     profile = config.getoption("profile")
     run.configure(config.stash[OPTIONS_KEY], profile)
-    provide(lambda: build_target(config.stash[OPTIONS_KEY]))
+    provide(lambda: _registered(build_target(config.stash[OPTIONS_KEY])))
     if not contracts_run:
         return
     # Deadlines are off: targets include real networks.
@@ -151,12 +174,43 @@ def pytest_configure(config: pytest.Config) -> None:
         if not getattr(config.option, "xmlpath", None):
             config.option.xmlpath = str(reports / "contracts.xml")
 
+    if options.live and not hasattr(config, "workerinput") and not _only_informs(config):
+        _probe_or_stop(config)
+
+
+def _registered(target: Target) -> Target:
+    """``target``, its credentials added to what every output is scrubbed of."""
+    redacting.register(target.credential_pairs)
+    return target
+
+
+def _only_informs(config: pytest.Config) -> bool:
+    return bool(config.option.help or config.option.version or getattr(config.option, "markers", False))
+
+
+def _probe_or_stop(config: pytest.Config) -> None:
+    """One request before collection; a target that cannot be tested stops the run here.
+
+    The reports are overwritten to say so, so a stale green report never outlives a run
+    that could not start.
+    """
+    target = active()
+    try:
+        probe(target, target.limits.deadline_s)
+    except ProbeFailed as failure:
+        message = redacting.redact(str(failure))
+        report.write_unrunnable(
+            getattr(config.option, "htmlpath", None), getattr(config.option, "xmlpath", None), message
+        )
+        release()
+        raise pytest.UsageError(message) from None
+
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     options = config.stash.get(OPTIONS_KEY, None)
     if options is None:
         return []
-    where = options.base_url or f"embedded emulator ({options.emulator})"
+    where = shown_url(options.base_url) if options.base_url else f"embedded emulator ({options.emulator})"
     return [
         f"contracts target: {where}, level={options.level}, profile={config.getoption('profile')}",
         f"contracts seed: {config.stash[SEED_KEY]} (replay with --hypothesis-seed={config.stash[SEED_KEY]})",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from contracts import report
+from contracts import redacting, report
 from contracts.run import settings
 from contracts.target import Target
 
@@ -52,15 +52,20 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_html_results_summary(
     prefix: list[str], summary: list[str], postfix: list[str], session: Any
 ) -> None:
-    """The same coverage summary at the top of reports/contracts.html."""
-    lines = [*report.summary_lines(settings().options.level), f"seed {settings().seed}"]
-    postfix.append(f"<h2>Contract coverage</h2><pre>{html.escape(chr(10).join(lines))}</pre>")
+    """The same coverage summary and verdict at the top of reports/contracts.html."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    stats = getattr(reporter, "stats", {})
+    outcome = report.Outcome.from_stats(stats, int(session.exitstatus))
+    lines = [*report.summary_lines(settings().options.level, outcome), f"seed {settings().seed}"]
+    text = redacting.redact(chr(10).join(lines))
+    postfix.append(f"<h2>Contract coverage</h2><pre>{html.escape(text)}</pre>")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     terminalreporter.section("contracts")
-    for line in report.summary_lines(settings().options.level):
-        terminalreporter.write_line(line)
+    outcome = report.Outcome.from_stats(terminalreporter.stats, exitstatus)
+    for line in report.summary_lines(settings().options.level, outcome):
+        terminalreporter.write_line(redacting.redact(line))
     terminalreporter.write_line(f"seed {settings().seed}: replay with --hypothesis-seed={settings().seed}")

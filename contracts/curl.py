@@ -1,39 +1,49 @@
 """Failing requests as curl commands a person can paste, with every secret taken out.
 
 The Authorization header is never printed: credentials become ``-u "$PLIVO_AUTH_ID:$PLIVO_AUTH_TOKEN"``
-(or the variable names of the subaccount/other account), and any known token left in a
-URL, header or body is replaced by ``***`` as a second line of defence.
+(or the variable names of the subaccount/other account), and every spelling of a known
+token left in a URL, header or body (another case, base64, percent or hex encoding, a
+URL's userinfo) is replaced by ``***`` by the shared :class:`openapi.redaction.Redactor`,
+as a second line of defence behind :mod:`contracts.redacting`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import shlex
-from collections.abc import Iterable
 
 import httpx
 
+from contracts import redacting
 from contracts.target import Target
+from openapi.redaction import Redactor
 
-__all__ = ["as_curl", "describe_exchange", "redact"]
+__all__ = ["as_curl", "describe_exchange", "redactor_for"]
 
 MAX_BODY = 1200
 _DROP_HEADERS = {"authorization", "host", "content-length", "accept-encoding", "connection", "user-agent"}
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+def redactor_for(target: Target | None) -> Redactor:
+    """A redactor for the target's three credential pairs and every secret the run registered."""
+    pairs: list[tuple[str, str]] = []
+    if target is not None:
+        accounts = (target.credentials, target.subaccount, target.other_account)
+        pairs = [c.basic for c in accounts if c is not None]
+    return _redactor(
+        tuple(sorted({*pairs, *redacting.registered_pairs()})), tuple(redacting.registered_secrets())
+    )
 
 
-def _secrets(target: Target | None) -> list[str]:
-    if target is None:
-        return []
-    creds = [target.credentials, target.subaccount, target.other_account]
-    return [c.auth_token for c in creds if c is not None]
+@functools.lru_cache(maxsize=32)
+def _redactor(pairs: tuple[tuple[str, str], ...], secrets: tuple[str, ...]) -> Redactor:
+    return Redactor.for_credentials(pairs, secrets)
+
+
+def _redact(text: str, target: Target | None) -> str:
+    return redactor_for(target)(text)
 
 
 def _basic_user(request: httpx.Request) -> str | None:
@@ -77,7 +87,7 @@ def as_curl(request: httpx.Request, target: Target | None = None) -> str:
         # The in-process emulator has no address; this is where `python -m emulator` serves it.
         url = url.replace(target.base_url, "http://127.0.0.1:8765")
     parts.append(shlex.quote(url))
-    return redact(" ".join(parts), _secrets(target))
+    return _redact(" ".join(parts), target)
 
 
 def describe_exchange(response: httpx.Response, target: Target | None = None) -> str:
@@ -90,4 +100,4 @@ def describe_exchange(response: httpx.Response, target: Target | None = None) ->
         f"  response: {response.status_code} {response.headers.get('content-type', '(no content-type)')}",
         f"            {text}" if text else "            (empty body)",
     ]
-    return redact("\n".join(lines), _secrets(target))
+    return _redact("\n".join(lines), target)

@@ -6,23 +6,41 @@
   the spec; with ``--strict`` they fail instead.
 
 Under pytest-xdist each worker collects its own and the controller merges them.
+
+The run's verdict (:func:`verdict`) is said only from what happened: the target "met the
+contract" only when tests ran and all of them passed; errors, an empty run or one where
+everything skipped say so instead.
 """
 
 from __future__ import annotations
 
+import datetime
+import html
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import quoteattr
 
 import httpx
 
 import openapi
 
-__all__ = ["COVERAGE", "WARNINGS", "Coverage", "operation_of", "summary_lines", "warn_observed"]
+__all__ = [
+    "COVERAGE",
+    "WARNINGS",
+    "Coverage",
+    "Outcome",
+    "operation_of",
+    "summary_lines",
+    "verdict",
+    "warn_observed",
+    "write_unrunnable",
+]
 
 _ROUTES = [
     ("GET", re.compile(r"/v1/Account/[^/]+/Number/?$"), "listNumbers"),
@@ -141,7 +159,54 @@ def merge(data: dict[str, Any]) -> None:
     WARNINGS.update(data.get("warnings", {}))
 
 
-def summary_lines(level: str) -> list[str]:
+@dataclass(frozen=True)
+class Outcome:
+    """How the run went, counted from pytest's reports."""
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    interrupted: bool = False
+
+    @classmethod
+    def from_stats(cls, stats: Mapping[str, list[Any]], exitstatus: int) -> Outcome:
+        """From the terminal reporter's ``stats`` (outcome -> reports) and the exit status."""
+
+        # The terminal reporter files a passing setup or teardown under "", a failing one
+        # (and a collection error) under "error": each key counts tests, not phases.
+        def count(key: str) -> int:
+            return len(stats.get(key, []))
+
+        return cls(
+            passed=count("passed") + count("xpassed"),
+            failed=count("failed"),
+            errors=count("error"),
+            skipped=count("skipped") + count("xfailed"),
+            interrupted=int(exitstatus) in (2, 3, 4),
+        )
+
+
+def verdict(outcome: Outcome) -> str:
+    """One line on what the run shows, never more than it does."""
+    counts = (
+        f"{outcome.passed} passed, {outcome.failed} failed, {outcome.errors} errors, "
+        f"{outcome.skipped} skipped"
+    )
+    if outcome.failed or outcome.errors:
+        return f"verdict: the target did NOT meet the contract ({counts}); see the failures above"
+    if outcome.interrupted:
+        return f"verdict: the run was interrupted or could not start ({counts}); nothing is concluded"
+    if not outcome.passed:
+        if outcome.skipped:
+            return f"verdict: nothing was checked: every test was skipped ({counts})"
+        return "verdict: nothing was checked: no test ran"
+    if WARNINGS:
+        return f"verdict: the target met the contract with the tolerated deviations above ({counts})"
+    return f"verdict: the target met the documented contract ({counts})"
+
+
+def summary_lines(level: str, outcome: Outcome | None = None) -> list[str]:
     lines = ["coverage: operations x status codes x parameters exercised", *COVERAGE.lines()]
     if WARNINGS:
         lines.append("")
@@ -151,5 +216,37 @@ def summary_lines(level: str) -> list[str]:
         )
         lines += [f"  {n:>5} x {text}" for text, n in WARNINGS.most_common()]
     elif level == "tolerant":
-        lines.append("no x-observed deviation was needed: the target met the documented contract")
+        lines.append("no x-observed deviation was needed")
+    if outcome is not None:
+        lines.append(verdict(outcome))
     return lines
+
+
+def write_unrunnable(html_path: str | None, xml_path: str | None, message: str) -> None:
+    """Reports for a run that could not start: one error saying why, nothing else.
+
+    Written over the last run's reports, which would otherwise still say what that run saw.
+    """
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    if xml_path:
+        path = Path(xml_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            '<testsuites name="pytest tests"><testsuite name="contracts" errors="1" failures="0" '
+            f'skipped="0" tests="1" time="0" timestamp={quoteattr(now)}>'
+            '<testcase classname="contracts" name="target probe" time="0">'
+            f"<error message={quoteattr(message)}>{html.escape(message)}</error>"
+            "</testcase></testsuite></testsuites>\n",
+            encoding="utf-8",
+        )
+    if html_path:
+        path = Path(html_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>contracts.html</title></head>'
+            "<body><h1>Contract suite: the target could not be tested</h1>"
+            f"<p>{html.escape(now)}</p><pre>{html.escape(message)}</pre>"
+            "<p>verdict: nothing was checked: the run stopped before any test.</p></body></html>\n",
+            encoding="utf-8",
+        )

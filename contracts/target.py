@@ -7,6 +7,13 @@ its checks send on their own -- goes through :class:`GuardedTransport`, which as
 target's :class:`WritePolicy` first. On a live target that policy admits only reads
 unless the user opted in: ``--allow-writes`` for updates, ``--unrent`` for the named
 numbers. Nothing else in the suite needs to be trusted to be careful.
+
+The same transport bounds every exchange (:mod:`openapi.bounded`): a total deadline, the
+headers included (:class:`DeadlineBackend` shortens every socket read to what is left of
+it), and a cap on the decompressed body. A stalling, dripping or gzip-bombing target ends
+in a clear error, never a hang or a MemoryError. Before a live run collects anything,
+:func:`probe` asks the target once for one number and turns whatever goes wrong into one
+line that says what, where and how to fix it.
 """
 
 from __future__ import annotations
@@ -22,13 +29,19 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import anyio.from_thread
+import httpcore
 import httpx
 
 from openapi import Level
+from openapi.bounded import DeadlineExceeded, Limits, send
+from openapi.redaction import Redactor, strip_userinfo
 
 __all__ = [
+    "DEFAULT_REQUEST_TIMEOUT",
     "SAFE_METHODS",
+    "BoundedHTTPTransport",
     "Credentials",
+    "DeadlineBackend",
     "GuardedTransport",
     "InProcessASGITransport",
     "Pacer",
@@ -44,6 +57,7 @@ __all__ = [
     "parse_unrent",
     "provide",
     "release",
+    "shown_url",
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,6 +70,10 @@ EmulatorMode = Literal["asgi", "http"]
 EMBEDDED_HOST = "127.0.0.1"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_LIVE_RATE = 50.0
+# The total time one exchange (connect, headers, whole body) may take, and the most a
+# body may inflate to: a list page of 20 numbers is about 15 KiB.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 class TargetError(ValueError):
@@ -163,31 +181,162 @@ class Pacer:
 RATE_LIMIT_PAUSES = (1.0, 2.0, 5.0)
 
 
+_DEADLINE = threading.local()
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Every socket operation of this thread inside the block ends by ``seconds`` from now."""
+    previous = getattr(_DEADLINE, "at", None)
+    _DEADLINE.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _DEADLINE.at = previous
+
+
+def _left(timeout: float | None, late: type[Exception]) -> float | None:
+    at: float | None = getattr(_DEADLINE, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise late("the exchange's total deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, with every connect, read and write cut to the exchange's deadline.
+
+    httpx's timeouts are per socket operation: a server sending one header byte a second
+    never trips them. Here each operation gets at most what is left of the deadline that
+    :class:`GuardedTransport` set for the exchange, so the headers are bounded too.
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - the suite speaks TCP
+        return _DeadlineStream(
+            self._inner.connect_unix_socket(path, _left(timeout, httpcore.ConnectTimeout), socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class BoundedHTTPTransport(httpx.HTTPTransport):
+    """httpx's HTTP transport on a :class:`DeadlineBackend` (no retries, no proxies)."""
+
+    def __init__(self) -> None:
+        super().__init__(retries=0)
+        # httpx builds its httpcore pool without a way to name the network backend; this
+        # is the same pool httpx would build (default TLS context, no retries), on ours.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), retries=0, network_backend=DeadlineBackend()
+        )
+
+
 class GuardedTransport(httpx.BaseTransport):
     """An httpx transport that consults the write policy before anything leaves.
 
     On a live target it also paces requests and waits out a 429 a few times, so the
     account's rate limit does not turn into test failures. Listeners see every exchange
-    that was sent (the coverage report is one).
+    that was sent (the coverage report is one). Every exchange is bounded by ``limits``
+    (:func:`openapi.bounded.send`): a total deadline and a cap on the decoded body.
     """
 
-    def __init__(self, inner: httpx.BaseTransport, policy: WritePolicy, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        policy: WritePolicy,
+        pacer: Pacer | None = None,
+        limits: Limits | None = None,
+    ) -> None:
         self.inner = inner
         self.policy = policy
         self.pacer = pacer or Pacer(0)
+        self.limits = limits or Limits(deadline_s=DEFAULT_REQUEST_TIMEOUT, max_bytes=MAX_BODY_BYTES)
         self.listeners: list[Listener] = []
+        # The inner transport behind a client of its own: openapi.bounded sends through a client.
+        self._sender = httpx.Client(transport=_Unclosed(inner), follow_redirects=False)
+
+    def _exchange(self, request: httpx.Request) -> httpx.Response:
+        with _deadline(self.limits.deadline_s):
+            started = time.monotonic()
+            try:
+                bounded = send(self._sender, request, self.limits)
+            except httpx.ConnectTimeout:
+                raise httpx.ConnectTimeout(
+                    f"{request.method} {request.url.path}: no connection within "
+                    f"{time.monotonic() - started:.0f} s",
+                    request=request,
+                ) from None
+            except httpx.TimeoutException:
+                raise DeadlineExceeded(
+                    f"{request.method} {request.url.path}: no complete answer within "
+                    f"{self.limits.deadline_s:g} s (the whole exchange, headers and body)",
+                    request=request,
+                ) from None
+        # Handed on as a stream, as a transport should: the client reads it and records the
+        # elapsed time (schemathesis reads response.elapsed).
+        return httpx.Response(
+            bounded.status_code,
+            headers=bounded.headers,
+            stream=httpx.ByteStream(bounded.content),
+            extensions=bounded.extensions,
+            request=request,
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.policy.check(request.method, request.url.path)
         self.pacer.wait()
-        response = self.inner.handle_request(request)
+        response = self._exchange(request)
         if self.policy.live:
             for pause in RATE_LIMIT_PAUSES:
                 if response.status_code != 429:
                     break
                 response.close()
                 time.sleep(pause)
-                response = self.inner.handle_request(request)
+                response = self._exchange(request)
         if self.listeners:
             for listener in self.listeners:
                 listener(request, response)
@@ -199,6 +348,16 @@ class GuardedTransport(httpx.BaseTransport):
 
     def __repr__(self) -> str:
         return f"GuardedTransport({self.policy!r}, {self.pacer!r})"
+
+
+class _Unclosed(httpx.BaseTransport):
+    """``inner`` for a client that must not close it (the target owns and closes it once)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.inner.handle_request(request)
 
 
 class InProcessASGITransport(httpx.BaseTransport):
@@ -244,6 +403,8 @@ class TargetOptions:
     # Requests per second on a live target; None: 50/s (well under Plivo's 300 per 5 s),
     # unlimited on loopback, where the target is a local emulator or double.
     max_rate: float | None = None
+    # The total time one exchange may take, connect to last byte (also the live probe's).
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
 
     @property
     def live(self) -> bool:
@@ -265,20 +426,52 @@ class TargetOptions:
             raise TargetError(
                 f"--max-rate must be >= 0 requests per second (0: no limit), not {self.max_rate}"
             )
+        if not 0 < self.request_timeout < float("inf"):
+            raise TargetError(
+                f"--request-timeout must be a positive number of seconds, not {self.request_timeout}"
+            )
         if self.emulator not in ("asgi", "http"):
             raise TargetError(f"--emulator must be asgi or http, not {self.emulator!r}")
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
+            shown = shown_url(self.base_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise TargetError(
                     f"--base-url must be an http(s) URL of the API root, e.g. https://api.plivo.com, "
-                    f"not {self.base_url!r}"
+                    f"not {shown!r}"
                 )
+            if "@" in parts.netloc:
+                # Never echo what came before the @: it is a password more often than not.
+                raise TargetError(
+                    f"--base-url must not carry credentials (user:password@): pass the API root "
+                    f"alone, e.g. --base-url={shown}, and set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN "
+                    "in the environment"
+                )
+            try:
+                parts.port  # noqa: B018 - raises on a port that is not a number
+            except ValueError:
+                raise TargetError(f"--base-url has an invalid port: {shown!r}") from None
             if "/v1/" in parts.path + "/":
                 raise TargetError(
                     f"--base-url is the API root without /v1/Account/..., e.g. "
-                    f"{parts.scheme}://{parts.netloc}, not {self.base_url!r}"
+                    f"{parts.scheme}://{parts.netloc}, not {shown!r}"
                 )
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit to print: no userinfo at all (user names included), no query or fragment."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return strip_userinfo(url.rsplit("@", 1)[-1])
+    if not parts.scheme or not host:
+        return strip_userinfo(url.rsplit("@", 1)[-1])
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 def parse_unrent(value: str | None) -> frozenset[str]:
@@ -309,6 +502,9 @@ class Target:
     unrentable: frozenset[str]
     inner: httpx.BaseTransport
     pacer: Pacer = field(default_factory=lambda: Pacer(0))
+    limits: Limits = field(
+        default_factory=lambda: Limits(deadline_s=DEFAULT_REQUEST_TIMEOUT, max_bytes=MAX_BODY_BYTES)
+    )
     app: Any = None
     subaccount: Credentials | None = None
     other_account: Credentials | None = None
@@ -335,8 +531,18 @@ class Target:
     @property
     def guard(self) -> GuardedTransport:
         if self._guard is None:
-            self._guard = GuardedTransport(self.inner, self.policy, self.pacer)
+            self._guard = GuardedTransport(self.inner, self.policy, self.pacer, self.limits)
         return self._guard
+
+    @property
+    def credential_pairs(self) -> list[tuple[str, str]]:
+        """Every (auth_id, token) this target holds: what outputs are scrubbed of."""
+        accounts = (self.credentials, self.subaccount, self.other_account)
+        return [c.basic for c in accounts if c is not None]
+
+    @property
+    def redactor(self) -> Redactor:
+        return Redactor.for_credentials(self.credential_pairs)
 
     @property
     def numbers_path(self) -> str:
@@ -353,7 +559,8 @@ class Target:
             base_url=self.base_url,
             transport=self.guard,
             auth=auth,
-            timeout=kwargs.pop("timeout", 30.0),
+            # Per socket operation; the guard bounds the whole exchange by limits.deadline_s.
+            timeout=kwargs.pop("timeout", min(30.0, self.limits.deadline_s)),
             follow_redirects=False,
             **kwargs,
         )
@@ -418,8 +625,9 @@ def _live_target(options: TargetOptions) -> Target:
         policy=policy,
         level=options.level,
         unrentable=options.unrent,
-        inner=httpx.HTTPTransport(retries=0),
+        inner=BoundedHTTPTransport(),
         pacer=Pacer(options.rate),
+        limits=Limits(deadline_s=options.request_timeout, max_bytes=MAX_BODY_BYTES),
         subaccount=_env_credentials("PLIVO_SUBACCOUNT_AUTH_ID", "PLIVO_SUBACCOUNT_AUTH_TOKEN"),
         other_account=_env_credentials("PLIVO_OTHER_AUTH_ID", "PLIVO_OTHER_AUTH_TOKEN"),
     )
@@ -436,7 +644,7 @@ def _embedded_target(options: TargetOptions) -> Target:
         from emulator.serve import serve
 
         base_url = closers.enter_context(serve(app, host=EMBEDDED_HOST, port=0)).rstrip("/")
-        inner = httpx.HTTPTransport(retries=0)
+        inner = BoundedHTTPTransport()
     else:
         base_url = "http://emulator.invalid"
         inner = InProcessASGITransport(app)
@@ -449,6 +657,7 @@ def _embedded_target(options: TargetOptions) -> Target:
         level=options.level,
         unrentable=options.unrent,
         inner=inner,
+        limits=Limits(deadline_s=options.request_timeout, max_bytes=MAX_BODY_BYTES),
         app=app,
         subaccount=subaccount,
         other_account=Credentials(*demo.other_account),
