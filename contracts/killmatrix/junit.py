@@ -9,6 +9,8 @@ from pathlib import Path
 
 __all__ = ["JunitSummary", "parse_junit"]
 
+PARAGRAPH_CHARS = 1000
+
 
 @dataclass
 class JunitSummary:
@@ -25,6 +27,7 @@ class JunitSummary:
     errors: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)  # test id -> first paragraph of its message
     first_failure: str | None = None
     first_failure_s: float | None = None
     first_message: str = ""
@@ -50,6 +53,17 @@ def _test_id(case: ET.Element) -> str:
     return f"{module}.py::{name}"
 
 
+def _paragraph(message: str, limit: int = PARAGRAPH_CHARS) -> str:
+    """The first paragraph of a failure message (up to its first blank line), at most ``limit`` characters."""
+    lines = []
+    for line in message.strip().splitlines():
+        if not line.strip():
+            break
+        lines.append(line.rstrip())
+    text = "\n".join(lines)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_junit(path: Path) -> JunitSummary:
     """The summary of ``path``; an empty one if pytest never wrote it."""
     summary = JunitSummary()
@@ -72,13 +86,15 @@ def parse_junit(path: Path) -> JunitSummary:
         else:
             summary.errors += 1
         test_id = _test_id(case)
+        problem = failure if failure is not None else error
+        assert problem is not None
+        message = problem.get("message") or problem.text or ""
         if test_id not in summary.failed:
             summary.failed.append(test_id)
+            summary.messages[test_id] = _paragraph(message)
         if summary.first_failure is None:
             summary.first_failure = test_id
             summary.first_failure_s = round(elapsed, 3)
-            problem = failure if failure is not None else error
-            assert problem is not None
-            summary.first_message = (problem.get("message") or problem.text or "")[:2000]
+            summary.first_message = message[:2000]
     summary.test_time_s = round(elapsed, 3)
     return summary

@@ -1,9 +1,14 @@
-"""One row of the matrix: serve an emulator (clean or with one defect) and run the suite at it.
+"""One row of the matrix: serve an emulator (clean, one defect or one variant) and run the suite at it.
 
 Both run as an outside user would run them: ``python -m emulator.defects`` (the same
-command line as ``python -m emulator``, plus ``--defect``) on a free loopback port, and
+command line as ``python -m emulator``, plus ``--defect``) or ``python -m emulator.variants``
+(plus ``--variant``) on a free loopback port, and
 ``pytest contracts --base-url=... --allow-writes --unrent=...`` in a separate process with
 the credentials in the environment.
+
+Verdicts: the clean run is green or red; a defect is killed (the suite failed it, as it
+must) or survived; a variant -- a correct API that differs from ours -- is passed (as it
+must) or a false alarm. Any run that did not complete is broken, which counts as neither.
 """
 
 from __future__ import annotations
@@ -18,15 +23,23 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from emulator.process import parse_banner
 
 from .junit import parse_junit
 
-__all__ = ["CLEAN", "Accounts", "RunResult", "RunSpec", "run_one"]
+__all__ = ["CLEAN", "DEFECT", "VARIANT", "Accounts", "Kind", "RunResult", "RunSpec", "run_one"]
 
 CLEAN = "clean"
+DEFECT, VARIANT = "defect", "variant"
+Kind = Literal["clean", "defect", "variant"]
+# The verdict of a completed run whose suite was (green, red), in each kind's words.
+VERDICTS: dict[str, tuple[str, str]] = {
+    "clean": ("green", "red"),
+    DEFECT: ("survived", "killed"),
+    VARIANT: ("passed", "false_alarm"),
+}
 ROOT = Path(__file__).resolve().parents[2]
 # A progress line of `pytest -q`: outcome letters, then maybe a percentage.
 PROGRESS = re.compile(r"^[.sxXFE]+(\s+\[\s*\d+%\])?\s*$")
@@ -64,7 +77,7 @@ class Accounts:
 class RunSpec:
     """What one run serves and how the suite is pointed at it."""
 
-    defect: str  # CLEAN for the emulator without a defect
+    defect: str  # the defect's or variant's name; CLEAN for the emulator as it is
     seed: int
     numbers: int
     accounts: Accounts
@@ -75,15 +88,25 @@ class RunSpec:
     fail_fast: bool = False
     keyword: str | None = None  # pytest -k: a quick partial matrix; a real one runs everything
     python: str = sys.executable
+    variant: bool = False  # ``defect`` names a variant (emulator.variants), not a defect
+
+    @property
+    def kind(self) -> Kind:
+        if self.defect == CLEAN:
+            return "clean"
+        return "variant" if self.variant else "defect"
 
     def emulator_command(self) -> list[str]:
+        module = "emulator.variants" if self.kind == VARIANT else "emulator.defects"
         command = [
-            self.python, "-m", "emulator.defects", "--host", "127.0.0.1", "--port", "0",
+            self.python, "-m", module, "--host", "127.0.0.1", "--port", "0",
             "--seed", str(self.seed), "--numbers", str(self.numbers),
             "--auth-id", self.accounts.auth_id, "--auth-token", self.accounts.auth_token,
         ]  # fmt: skip
-        if self.defect != CLEAN:
+        if self.kind == DEFECT:
             command += ["--defect", self.defect]
+        elif self.kind == VARIANT:
+            command += ["--variant", self.defect]
         return command
 
     def pytest_command(self, base_url: str, junit: Path) -> list[str]:
@@ -102,17 +125,26 @@ class RunSpec:
 
 @dataclass
 class RunResult:
-    """The outcome of one run. ``verdict`` is killed / survived / broken (clean: green / red / broken)."""
+    """The outcome of one run. ``verdict``: clean green / red; defect killed / survived;
+    variant passed / false_alarm; any of them broken (the run did not complete).
+
+    ``defect`` is the row's name (a defect's, a variant's, or CLEAN), kept under that key
+    for the JSON report's readers; ``kind`` says which.
+    """
 
     defect: str
     verdict: str
+    kind: Kind = "defect"
     family: str = ""
     description: str = ""
+    allowed_by: str = ""  # variants: the source that allows the behaviour
     tests: int = 0
     failures: int = 0
     errors: int = 0
     skipped: int = 0
     failed_tests: list[str] = field(default_factory=list)
+    # The first paragraph of each failing test's message, by test id (what a false alarm says).
+    failure_messages: dict[str, str] = field(default_factory=dict)
     first_failure: str | None = None
     first_failure_message: str = ""
     first_failure_test_s: float | None = None
@@ -125,8 +157,16 @@ class RunResult:
     log_tail: str = ""
 
     @property
+    def name(self) -> str:
+        return self.defect
+
+    @property
     def killed(self) -> bool:
         return self.verdict == "killed"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "passed"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -214,7 +254,7 @@ def run_one(spec: RunSpec, workdir: Path | None = None) -> RunResult:
     """Serve ``spec``'s emulator, run the suite at it, and judge the outcome."""
     secrets = spec.accounts.secrets
     started = time.monotonic()
-    result = RunResult(defect=spec.defect, verdict="broken")
+    result = RunResult(defect=spec.defect, verdict="broken", kind=spec.kind)
     result.emulator_command = _shell(spec.emulator_command(), secrets)
     with tempfile.TemporaryDirectory(prefix=f"killmatrix-{spec.defect}-", dir=workdir) as tmp:
         tmpdir = Path(tmp)
@@ -282,14 +322,15 @@ def _judge(result: RunResult, junit: Any, secrets: list[str]) -> None:
     result.first_failure = junit.first_failure
     result.first_failure_test_s = junit.first_failure_s
     result.first_failure_message = redact(junit.first_message, secrets)
-    clean = result.defect == CLEAN
+    result.failure_messages = {test: redact(text, secrets) for test, text in junit.messages.items()}
+    green, red = VERDICTS["clean" if result.defect == CLEAN else result.kind]
     if result.problem:
         result.verdict = "broken"
     elif result.returncode == 0 and not junit.red and junit.tests:
-        result.verdict = "green" if clean else "survived"
+        result.verdict = green
     elif result.returncode in (1, 2) and junit.red:
         # 1: tests failed; 2: interrupted, e.g. by an error while collecting against the target.
-        result.verdict = "red" if clean else "killed"
+        result.verdict = red
     else:
         result.verdict = "broken"
         result.problem = (

@@ -7,12 +7,13 @@ import os
 import re
 import time
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from contracts.killmatrix.junit import parse_junit
+from contracts.killmatrix.junit import PARAGRAPH_CHARS, parse_junit
 from contracts.killmatrix.report import Matrix, write_reports
-from contracts.killmatrix.runs import CLEAN, Accounts, RunResult, RunSpec, _judge, _Streamed
+from contracts.killmatrix.runs import CLEAN, VARIANT, Accounts, RunResult, RunSpec, _judge, _Streamed
 
 TOKEN = "secret-token-123"
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
@@ -47,7 +48,27 @@ def test_junit_failures_in_execution_order_with_time_to_first(tmp_path: Path) ->
     assert summary.first_failure == "contracts/test_pagination.py::test_limit[21]"
     assert summary.first_failure_s == pytest.approx(1.75)
     assert summary.first_message == "assert 200 == 400"
+    assert summary.messages == {
+        "contracts/test_pagination.py::test_limit[21]": "assert 200 == 400",
+        "contracts/test_filters.py::test_filter[type]": "missing 3",
+        "contracts/test_auth.py::test_wrong_token": "fixture broke",
+    }
     assert summary.red
+
+
+def test_junit_message_is_the_first_paragraph(tmp_path: Path) -> None:
+    long = "first line\nsecond line\n\nthe traceback, which is not wanted\n" + "x" * 5000
+    # pytest writes newlines in the message attribute as character references.
+    text = (
+        '<testsuite><testcase classname="contracts.test_x" name="t">'
+        f"<failure message={quoteattr(long, {chr(10): '&#10;'})}>trace</failure></testcase></testsuite>"
+    )
+    summary = parse_junit(_junit(tmp_path, text))
+    assert summary.messages == {"contracts/test_x.py::t": "first line\nsecond line"}
+    endless = parse_junit(_junit(tmp_path, text.replace("&#10;&#10;the", "&#10;the")))
+    message = endless.messages["contracts/test_x.py::t"]
+    assert len(message) == PARAGRAPH_CHARS
+    assert message.endswith("...")
 
 
 def test_junit_missing_or_green(tmp_path: Path) -> None:
@@ -58,19 +79,29 @@ def test_junit_missing_or_green(tmp_path: Path) -> None:
     assert (green.tests, green.red, green.first_failure) == (1, False, None)
 
 
+GREEN = '<testsuite><testcase name="t"/></testsuite>'
+
+
 @pytest.mark.parametrize(
-    ("defect", "returncode", "junit_text", "verdict"),
+    ("defect", "kind", "returncode", "junit_text", "verdict"),
     [
-        ("services_any_of", 1, JUNIT, "killed"),
-        ("services_any_of", 0, '<testsuite><testcase name="t"/></testsuite>', "survived"),
-        ("services_any_of", 4, "", "broken"),
-        ("services_any_of", 0, "", "broken"),  # exit 0 without any test ran proves nothing
-        (CLEAN, 0, '<testsuite><testcase name="t"/></testsuite>', "green"),
-        (CLEAN, 1, JUNIT, "red"),
+        ("services_any_of", "defect", 1, JUNIT, "killed"),
+        ("services_any_of", "defect", 0, GREEN, "survived"),
+        ("services_any_of", "defect", 4, "", "broken"),
+        ("services_any_of", "defect", 0, "", "broken"),  # exit 0 without any test ran proves nothing
+        (CLEAN, "clean", 0, GREEN, "green"),
+        (CLEAN, "clean", 1, JUNIT, "red"),
+        # A variant is a correct API: green passes it, red is a false alarm.
+        ("order_descending", VARIANT, 0, GREEN, "passed"),
+        ("order_descending", VARIANT, 1, JUNIT, "false_alarm"),
+        ("order_descending", VARIANT, 4, "", "broken"),
+        ("order_descending", VARIANT, 0, "", "broken"),
     ],
 )
-def test_verdicts(tmp_path: Path, defect: str, returncode: int, junit_text: str, verdict: str) -> None:
-    result = RunResult(defect=defect, verdict="broken", returncode=returncode)
+def test_verdicts(
+    tmp_path: Path, defect: str, kind: str, returncode: int, junit_text: str, verdict: str
+) -> None:
+    result = RunResult(defect=defect, verdict="broken", kind=kind, returncode=returncode)  # type: ignore[arg-type]
     _judge(result, parse_junit(_junit(tmp_path, junit_text)), [TOKEN])
     assert result.verdict == verdict
 
@@ -82,20 +113,29 @@ def test_a_timed_out_run_is_broken_not_killed(tmp_path: Path) -> None:
 
 
 def _run(defect: str, verdict: str, **extra: object) -> RunResult:
+    red = verdict in ("killed", "false_alarm")
     return RunResult(
         defect=defect,
         verdict=verdict,
         family="pagination",
         description=f"{defect} <does> things",
-        failures=1 if verdict in ("killed", "red") else 0,
-        failed_tests=["contracts/test_pagination.py::test_limit[21]"] if verdict == "killed" else [],
-        first_failure_test_s=1.5 if verdict == "killed" else None,
+        failures=1 if red or verdict == "red" else 0,
+        failed_tests=["contracts/test_pagination.py::test_limit[21]"] if red else [],
+        first_failure_test_s=1.5 if red else None,
         emulator_command="python -m emulator.defects --auth-token ***",
         **extra,  # type: ignore[arg-type]
     )
 
 
-def _matrix(clean: str = "green") -> Matrix:
+def _variant(name: str, verdict: str) -> RunResult:
+    run = _run(name, verdict, kind=VARIANT, allowed_by="docs <silent>")
+    run.family = "list filters"
+    if verdict == "false_alarm":
+        run.failure_messages = {"contracts/test_pagination.py::test_limit[21]": "assert 200 == 400"}
+    return run
+
+
+def _matrix(clean: str = "green", variants: list[RunResult] | None = None) -> Matrix:
     return Matrix(
         clean=_run(CLEAN, clean),
         defects=[
@@ -109,6 +149,7 @@ def _matrix(clean: str = "green") -> Matrix:
         jobs=2,
         total_runtime_s=123.4,
         unrent=["14155550100"],
+        variants=variants or [],
     )
 
 
@@ -130,6 +171,61 @@ def test_matrix_json_and_html(tmp_path: Path) -> None:
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "<link" not in page
     assert "<script" not in page
+
+
+def test_matrix_without_variants_reports_defects_as_before(tmp_path: Path) -> None:
+    matrix = _matrix()
+    assert matrix.headline().startswith("kill rate 66.7%: 2 of 3 defects killed, 1 survived, 0 broken runs;")
+    assert "specificity" not in matrix.headline()
+    data = json.loads(write_reports(matrix, tmp_path)[0].read_text())
+    assert (data["variants_total"], data["variants"], data["false_alarms"]) == (0, [], [])
+    assert "Specificity" not in (tmp_path / "kill-matrix.html").read_text()
+
+
+def test_variants_are_reported_beside_the_defects(tmp_path: Path) -> None:
+    matrix = _matrix(
+        variants=[
+            _variant("order_descending", "passed"),
+            _variant("services_sms_only", "false_alarm"),
+            _variant("head_like_get", "passed"),
+            _variant("gzip_when_accepted", "broken"),
+        ]
+    )
+    assert [r.defect for r in matrix.false_alarms] == ["services_sms_only"]
+    assert [r.defect for r in matrix.broken_variants] == ["gzip_when_accepted"]
+    assert matrix.specificity == pytest.approx(0.5)
+    assert matrix.failed
+    headline = matrix.headline()
+    assert "2 of 3 defects killed" in headline
+    assert "specificity 50.0%: 2 of 4 variants passed, 1 false alarms, 1 broken runs" in headline
+    json_path, html_path = write_reports(matrix, tmp_path)
+    data = json.loads(json_path.read_text())
+    assert (data["sensitivity"], data["specificity"]) == (pytest.approx(2 / 3, abs=1e-4), 0.5)
+    assert (data["variants_passed"], data["variants_total"]) == (2, 4)
+    assert data["false_alarms"] == ["services_sms_only"]
+    assert data["broken_variants"] == ["gzip_when_accepted"]
+    assert data["variant_families"] == {"list filters": {"passed": 2, "total": 4}}
+    # The defects' half is unchanged.
+    assert (data["killed"], data["total"], data["survived"]) == (2, 3, ["next_drops_filters"])
+    alarm = next(v for v in data["variants"] if v["defect"] == "services_sms_only")
+    assert alarm["kind"] == "variant"
+    assert alarm["allowed_by"] == "docs <silent>"
+    assert alarm["failure_messages"] == {"contracts/test_pagination.py::test_limit[21]": "assert 200 == 400"}
+    page = html_path.read_text()
+    assert "Sensitivity: defects killed" in page
+    assert "Specificity: variants passed" in page
+    for name in ("order_descending", "services_sms_only", "head_like_get", "gzip_when_accepted"):
+        assert f'id="{name}"' in page
+    assert "docs &lt;silent&gt;" in page  # allowed_by, escaped
+    assert 'class="false_alarm"' in page
+    assert '<p class="void">' in page
+
+
+def test_all_variants_passed_and_all_defects_killed_is_ok(tmp_path: Path) -> None:
+    matrix = _matrix(variants=[_variant("order_descending", "passed")])
+    matrix.defects = [d for d in matrix.defects if d.verdict == "killed"]
+    assert not matrix.failed
+    assert '<p class="ok">' in write_reports(matrix, tmp_path)[1].read_text()
 
 
 def test_a_red_clean_run_voids_the_matrix(tmp_path: Path) -> None:
