@@ -4,6 +4,10 @@ Extensions: each module named in EXTENSIONS that can be imported may define
 ``register(parser)`` to add options and ``hooks(args) -> dict`` returning keyword
 arguments for create_app (``middleware``, ``store_wrapper``). This is how the
 defect catalogue adds ``--defect`` without the core knowing any defect.
+
+Every option's value is checked against its documented range before anything starts:
+a bad one is a single line naming the option, the value and what is allowed, and exit
+status 2 (no usage dump, no traceback).
 """
 
 from __future__ import annotations
@@ -11,16 +15,29 @@ from __future__ import annotations
 import argparse
 import importlib
 import ipaddress
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from . import serve as serving
 from .app import create_app
-from .config import DEFAULT_NUMBERS, ConfigError, EmulatorConfig, Faults
+from .config import (
+    DEFAULT_NUMBERS,
+    MAX_DELAY_SECONDS,
+    MAX_ERROR_STATUSES,
+    MAX_NUMBERS,
+    MAX_RATE_LIMIT,
+    MAX_RATE_WINDOW_SECONDS,
+    MAX_SUBACCOUNTS,
+    MIN_SUBACCOUNTS,
+    ConfigError,
+    EmulatorConfig,
+    Faults,
+)
 from .inventory import REFERENCE_DATE, InventoryError
 
 EXTENSIONS = ("emulator.defects", "emulator.variants")
@@ -45,23 +62,40 @@ before each request (the SDK resets it), and use the printed auth_id and token.
 """
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """The value as typed, quoted and cut short: the message stays one readable line."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 @dataclass(frozen=True)
 class _Bounded:
-    """An argparse ``type``: parse with ``kind``, refuse values outside [low, high] in the option's terms."""
+    """An argparse ``type``: a finite ``kind`` value in [low, high] (or (low, high] if ``low_open``).
+
+    argparse prefixes the option's name, so a refusal reads
+    ``argument --port: 70000 is out of range; allowed: a whole number from 0 to 65535``.
+    """
 
     kind: Callable[[str], float]
     low: float
-    high: float | None
-    not_parsed: str  # why ``kind`` refused the text, e.g. "is not a whole number"
-    out_of_range: str  # why the value is refused, e.g. "must be at least 1"
+    high: float
+    allowed: str  # the range in the option's terms, e.g. "seconds from 0 to 60, e.g. 0.05"
+    low_open: bool = False
 
     def __call__(self, text: str) -> Any:
+        noun = "a whole number" if self.kind is int else "a number"
         try:
             value = self.kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} {self.not_parsed}") from None
-        if value < self.low or (self.high is not None and value > self.high):
-            raise argparse.ArgumentTypeError(f"{text} {self.out_of_range}")
+        except ValueError:  # also an int past Python's limit on digits
+            raise argparse.ArgumentTypeError(
+                f"{_shown(text)} is not {noun}; allowed: {self.allowed}"
+            ) from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(
+                f"{_shown(text)} is not a finite number; allowed: {self.allowed}"
+            )
+        below = value <= self.low if self.low_open else value < self.low
+        if below or value > self.high:
+            raise argparse.ArgumentTypeError(f"{_shown(text)} is out of range; allowed: {self.allowed}")
         return value
 
     def __repr__(self) -> str:
@@ -69,34 +103,47 @@ class _Bounded:
         return self.kind.__name__
 
 
-_fraction = _Bounded(
+_port = _Bounded(int, 0, 65535, "a whole number from 0 to 65535 (0 picks a free port)")
+_seed = _Bounded(int, -(2**63), 2**63 - 1, "a whole number from -2**63 to 2**63-1")
+_numbers = _Bounded(int, 0, MAX_NUMBERS, f"a whole number from 0 to {MAX_NUMBERS}")
+_subaccounts = _Bounded(
+    int, MIN_SUBACCOUNTS, MAX_SUBACCOUNTS, f"a whole number from {MIN_SUBACCOUNTS} to {MAX_SUBACCOUNTS}"
+)
+_seconds = _Bounded(float, 0.0, MAX_DELAY_SECONDS, f"seconds from 0 to {MAX_DELAY_SECONDS:g}, e.g. 0.05")
+_rate_limit = _Bounded(int, 1, MAX_RATE_LIMIT, f"a whole number of requests from 1 to {MAX_RATE_LIMIT}")
+_window = _Bounded(
     float,
     0.0,
-    1.0,
-    "is not a number; give a fraction like 0.05",
-    "is not between 0 and 1; give a fraction like 0.05",
+    MAX_RATE_WINDOW_SECONDS,
+    f"seconds greater than 0 and at most {MAX_RATE_WINDOW_SECONDS:g}, e.g. 5",
+    low_open=True,
 )
-_seconds = _Bounded(
-    float, 0.0, None, "is not a number of seconds, e.g. 0.05", "is negative; give seconds >= 0"
-)
-_positive = _Bounded(int, 1, None, "is not a whole number", "must be at least 1")
-_count = _Bounded(int, 0, None, "is not a whole number", "must be 0 or more")
+_fraction = _Bounded(float, 0.0, 1.0, "a fraction from 0 to 1, e.g. 0.05")
 
 
 def _statuses(text: str) -> tuple[int, ...]:
+    allowed = f"allowed: 1 to {MAX_ERROR_STATUSES} comma-separated 5xx statuses, e.g. 500,503"
+    parts = text.split(",")
+    if len(parts) > MAX_ERROR_STATUSES:
+        raise argparse.ArgumentTypeError(f"{len(parts)} statuses are too many; {allowed}")
     try:
-        statuses = tuple(int(part) for part in text.split(","))
+        statuses = tuple(int(part) for part in parts)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a comma-separated list of statuses like 500,503"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a list of statuses; {allowed}") from None
     if not all(500 <= status <= 599 for status in statuses):
-        raise argparse.ArgumentTypeError(f"{text}: error statuses must be 5xx, e.g. 500,503")
+        raise argparse.ArgumentTypeError(f"{_shown(text)}: error statuses must be 5xx; {allowed}")
     return statuses
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose every refusal is one line (argparse adds the usage by default)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m emulator",
         description=(
             "A stateful emulator of Plivo's Account Phone Numbers API (list, get, update, unrent "
@@ -112,27 +159,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s, loopback only)"
     )
     net.add_argument(
-        "--port", type=_count, default=8765, help="TCP port; 0 picks a free one (default: %(default)s)"
+        "--port",
+        type=_port,
+        default=8765,
+        help="TCP port, 0 to 65535; 0 picks a free one (default: %(default)s)",
     )
     net.add_argument(
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
-        help="uvicorn log level; 'info' logs each request (default: %(default)s)",
+        help=(
+            "log level; 'info' prints one line per request on stderr: method, path, status, "
+            "milliseconds (never the query, headers or credentials) (default: %(default)s)"
+        ),
     )
     data = parser.add_argument_group("accounts and inventory")
     data.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=7,
         help="seed of credentials and generated inventory; same seed, same account (default: %(default)s)",
     )
     data.add_argument(
         "--numbers",
-        type=_count,
+        type=_numbers,
         default=DEFAULT_NUMBERS,
         help=(
-            "how many numbers the demo main account has, subaccounts' included (default: %(default)s); "
+            f"how many numbers the demo main account has, subaccounts' included, 0 to {MAX_NUMBERS} "
+            "(default: %(default)s); "
             f"dates are counted from {REFERENCE_DATE.isoformat()}, so output does not depend on today"
         ),
     )
@@ -158,9 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument(
         "--subaccounts",
-        type=_count,
+        type=_subaccounts,
         default=3,
-        help="subaccounts of the demo account, at least 2 (default: %(default)s)",
+        help=(
+            f"subaccounts of the demo account, {MIN_SUBACCOUNTS} to {MAX_SUBACCOUNTS} (default: %(default)s)"
+        ),
     )
     data.add_argument(
         "--level",
@@ -174,48 +230,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     faults = parser.add_argument_group("faults (for testing clients; all off by default)")
     faults.add_argument(
-        "--latency", type=_seconds, default=0.0, metavar="SECONDS", help="delay added to every answer"
+        "--latency",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"delay added to every answer, 0 to {MAX_DELAY_SECONDS:g}",
     )
     faults.add_argument(
         "--jitter",
         type=_seconds,
         default=0.0,
         metavar="SECONDS",
-        help="extra random delay, uniform in [0, SECONDS)",
+        help=f"extra random delay, uniform in [0, SECONDS); SECONDS from 0 to {MAX_DELAY_SECONDS:g}",
     )
     faults.add_argument(
         "--rate-limit",
-        type=_positive,
+        type=_rate_limit,
         metavar="N",
-        help="answer 429 once an account sent N requests within --rate-window (Plivo: 300 per 5 s)",
+        help=(
+            "answer 429 once an account sent N requests within --rate-window (Plivo: 300 per 5 s); "
+            f"N from 1 to {MAX_RATE_LIMIT}"
+        ),
     )
     faults.add_argument(
         "--rate-window",
-        type=float,
+        type=_window,
         default=5.0,
         metavar="SECONDS",
-        help="rate limit window (default: %(default)s)",
+        help=f"rate limit window, > 0 and at most {MAX_RATE_WINDOW_SECONDS:g} (default: %(default)s)",
     )
     faults.add_argument(
         "--error-rate",
         type=_fraction,
         default=0.0,
         metavar="FRACTION",
-        help="fraction of requests answered with a 5xx",
+        help="fraction of requests answered with a 5xx, 0 to 1",
     )
     faults.add_argument(
         "--error-status",
         type=_statuses,
         default=(500, 503),
         metavar="S[,S]",
-        help="statuses --error-rate picks from (default: 500,503)",
+        help=f"statuses --error-rate picks from, 1 to {MAX_ERROR_STATUSES} 5xx statuses (default: 500,503)",
     )
     faults.add_argument(
         "--drop-rate",
         type=_fraction,
         default=0.0,
         metavar="FRACTION",
-        help="fraction of requests whose connection is closed after the status line, before the body",
+        help="fraction of requests whose connection is closed after the status line, before the body, 0 to 1",
     )
     return parser
 
@@ -295,8 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         parser.exit(
             2,
-            f"{parser.prog}: error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
-            "choose another --port (0 picks a free one)\n",
+            f"{parser.prog}: error: argument --host/--port: cannot listen on "
+            f"{_shown(args.host)}:{args.port}: {exc.strerror or exc}; "
+            "choose another --host or --port (0 picks a free one)\n",
+        )
+    except (ValueError, TypeError) as exc:  # e.g. a NUL or an over-long label in --host
+        parser.exit(
+            2, f"{parser.prog}: error: argument --host: {_shown(args.host)} is not an address: {exc}\n"
         )
     url = serving.base_url(sock)
     if not ipaddress.ip_address(sock.getsockname()[0]).is_loopback:

@@ -20,6 +20,22 @@ from .accounts import basic_credentials
 from .config import Faults
 from .errors import error_response
 
+# The scope extension a server sets when it starts stopping (emulator.serve.ServedApp).
+STOPPING = "emulator.stopping"
+
+
+async def _sleep_unless_stopping(scope: Scope, delay: float) -> bool:
+    """Sleep ``delay`` seconds; True at once if the server starts stopping meanwhile."""
+    stopping = (scope.get("extensions") or {}).get(STOPPING)
+    if not isinstance(stopping, asyncio.Event):
+        await asyncio.sleep(delay)
+        return False
+    try:
+        await asyncio.wait_for(stopping.wait(), delay)
+    except TimeoutError:
+        return False
+    return True
+
 
 class ConnectionDropped(Exception):
     """Raised to abandon a request mid-answer; a server closes the connection on it."""
@@ -104,8 +120,11 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         delay = faults.latency + (self.rng.uniform(0, faults.jitter) if faults.jitter else 0.0)
-        if delay:
-            await asyncio.sleep(delay)
+        if delay and await _sleep_unless_stopping(scope, delay):
+            await error_response(
+                503, "service unavailable: the emulator is stopping", {"Connection": "close"}
+            )(scope, receive, send)
+            return
         if self.limiter is not None and not self.limiter.allow(self.account_of(_user_name(scope))):
             window = f"{faults.rate_window:g}"
             await error_response(

@@ -8,14 +8,16 @@ start, crashes, or raises an unhandled exception while answering makes the ``wit
 block raise EmulatorServerError on exit (unless the block itself raised), so errors
 in the server thread are never silently lost.
 
-Stopping (the block's end, SIGTERM or Ctrl+C for ``python -m emulator``) waits at most
-GRACEFUL_SHUTDOWN_SECONDS for answers in flight, then cancels them: an answer held back
-by a latency fault never keeps the server up. At log level ``info`` or ``debug`` each
+Stopping (the block's end, SIGTERM or Ctrl+C for ``python -m emulator``) wakes every
+answer held back by a latency fault, which then answers a JSON 503 "the emulator is
+stopping" at once; anything else still in flight gets GRACEFUL_SHUTDOWN_SECONDS, then
+is cancelled. A stopping server never waits on a delay. At log level ``info`` or ``debug`` each
 request gets one line on stderr (``emulator.access``: method, path, status, ms).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import copy
 import logging
@@ -28,7 +30,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .faults import ConnectionDropped
+from .faults import STOPPING, ConnectionDropped
 from .requestlog import ACCESS_LOGGER_NAME
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
@@ -42,8 +44,11 @@ class EmulatorServerError(RuntimeError):
 
 class _DropNoise(logging.Filter):
     # uvicorn logs an error when an app ends without completing its answer; for a
-    # deliberate drop (drop_rate fault) that is the intended effect, not news.
+    # deliberate drop (drop_rate fault) that is the intended effect, not news. Nor is the
+    # traceback of an answer cancelled because the server is stopping.
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
         return not _dropping.get()
 
 
@@ -58,13 +63,26 @@ def quiet_drops() -> None:
 
 
 class ServedApp:
-    """Wraps an app for serving: records unhandled exceptions, turns ConnectionDropped into a drop."""
+    """Wraps an app for serving: records unhandled exceptions, turns ConnectionDropped into a drop.
+
+    Each request's scope carries ``extensions["emulator.stopping"]``, an asyncio.Event set
+    when the server starts stopping (see emulator.faults, which stops waiting on it).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.errors: list[BaseException] = []
+        self._stopping: asyncio.Event | None = None
+
+    def stop(self) -> None:
+        """Tell answers in flight that the server is stopping (call on the server's loop)."""
+        if self._stopping is not None:
+            self._stopping.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._stopping is None:
+            self._stopping = asyncio.Event()  # on the server's loop, where every request runs
+        scope = {**scope, "extensions": {**(scope.get("extensions") or {}), STOPPING: self._stopping}}
         try:
             await self.app(scope, receive, send)
         except ConnectionDropped:
@@ -110,7 +128,21 @@ def log_config(log_level: str) -> dict[str, object]:
     return config
 
 
+class _Server(uvicorn.Server):
+    """A uvicorn Server that tells a ServedApp when it starts stopping."""
+
+    def __init__(self, config: uvicorn.Config, served: ServedApp | None) -> None:
+        super().__init__(config)
+        self.served = served
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.served is not None:
+            self.served.stop()
+        await super().shutdown(sockets)
+
+
 def server_for(app: ASGIApp, log_level: str = "warning") -> uvicorn.Server:
+    """A uvicorn server for ``app``; wrap it in ServedApp for prompt stops under latency faults."""
     quiet_drops()
     # uvicorn's own access log is off: it prints the query string, which may carry anything.
     config = uvicorn.Config(
@@ -121,7 +153,7 @@ def server_for(app: ASGIApp, log_level: str = "warning") -> uvicorn.Server:
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    return uvicorn.Server(config)
+    return _Server(config, app if isinstance(app, ServedApp) else None)
 
 
 @contextmanager
