@@ -278,11 +278,13 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
     the number and field, so they cannot break a list or get later.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InventoryError(f"inventory file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InventoryError(f"cannot read inventory file {path}: {exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text, a NUL in the path
+        raise InventoryError(f"cannot read inventory file {str(path)!r}: {exc}") from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InventoryError(f"inventory file {path} is not JSON: {exc}") from None
     except RecursionError:
