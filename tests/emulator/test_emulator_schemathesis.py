@@ -1,9 +1,14 @@
 """schemathesis against the served emulator: every phase, positive and negative data, every check.
 
-The run must end with zero failures and zero errors. The spec's ``plivo-*`` formats
-are generation hints; here they are honoured with schema-local hooks (not global
-format registrations, which other suites may own): path numbers come from the
-account's US local numbers (plus generated unknown ones), the path auth_id is the
+The run must end with zero failures and zero errors, and ``not_a_server_error`` must
+have judged every case sent, negative ones included (the emulator answers 4xx, never
+5xx, to anything a client can send). Duplicated query parameters are generated too (a
+negative case the emulator refuses). The configuration is explicit, so a project-level
+schemathesis.toml (meant for stock ``st run`` against live targets) changes nothing here.
+
+The spec's ``plivo-*`` formats are generation hints; here they are honoured with
+schema-local hooks (not global format registrations, which other suites may own):
+path numbers come from the account's US local numbers (plus generated unknown ones), the path auth_id is the
 demo account's, and a transfer names one of its subaccounts. Unknown query
 parameters are not treated as negative data, because Plivo documents ignoring them
 and the emulator does the same.
@@ -17,7 +22,9 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
+from schemathesis.generation import GenerationMode
 
 import openapi
 from emulator import EmulatorConfig, create_app
@@ -36,8 +43,12 @@ def _aim(schema: Any, base_url: str, app: Any) -> None:
     subaccounts = [sub_id for sub_id, _ in demo.subaccounts]
     schema.config.update(base_url=base_url, basic_auth=(demo.auth_id, demo.auth_token))
     schema.config.generation.update(
-        max_examples=MAX_EXAMPLES, deterministic=True, allow_extra_parameters=False
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=MAX_EXAMPLES,
+        deterministic=True,
+        allow_extra_parameters=False,
     )
+    schema.config.phases.coverage.generate_duplicate_query_parameters = True
 
     @schema.hook
     def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> Any:
@@ -66,27 +77,44 @@ def _problems(event: Any) -> list[str]:
     return found or [f"{event.phase.value} {event.label}: {event.status.value}"]
 
 
+def _count_server_error_checks(event: Any, sent: Counter[str], no_5xx: Counter[str]) -> None:
+    for case_id, checks in event.recorder.checks.items():
+        case = event.recorder.cases[case_id].value
+        mode = case.meta.generation.mode.value if case.meta is not None else "unknown"
+        sent[mode] += 1
+        if any(c.name == "not_a_server_error" and c.status == Status.SUCCESS for c in checks):
+            no_5xx[mode] += 1
+
+
 @pytest.mark.parametrize("level", ["documented", "tolerant"])
 def test_schemathesis_finds_nothing(level: openapi.Level) -> None:
     app = create_app(EmulatorConfig(seed=21, numbers=120, level=level))
     problems: list[str] = []
     phases: Counter[str] = Counter()
+    # Per generation mode: cases sent, and cases not_a_server_error judged a success.
+    sent: Counter[str] = Counter()
+    no_5xx: Counter[str] = Counter()
     with serve(app) as base_url:
         spec = openapi.load_spec(level)
         # Only ever the loopback emulator, never the production server the spec names.
         spec["servers"] = [{"url": base_url}]
-        schema = schemathesis.openapi.from_dict(spec)
+        schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig())
         _aim(schema, base_url, app)
         for event in schemathesis.engine.from_schema(schema).execute():
             if isinstance(event, events.ScenarioFinished):
                 phases[f"{event.phase.value}:{event.status.value}"] += 1
                 if event.status in (Status.FAILURE, Status.ERROR):
                     problems.extend(_problems(event))
+                _count_server_error_checks(event, sent, no_5xx)
             elif isinstance(event, events.NonFatalError | events.FatalError):
                 problems.append(repr(event))
             elif isinstance(event, events.EngineFinished):
                 assert event.stop_reason.value == "completed"
     assert problems == []
+    # Every case sent, positive or negative, was judged by not_a_server_error and passed.
+    assert sent["negative"] > 0, sent
+    assert sent["positive"] > 0, sent
+    assert no_5xx == sent
     for phase in ("examples", "coverage", "fuzzing", "stateful"):
         assert phases[f"{phase}:success"] > 0, phases
     # The run exercised every operation's success and refusal paths, not just 401s.
