@@ -29,9 +29,9 @@ class PlusAcceptedInPath(Variant):
     family = FAMILY
     description = 'a number in the path may carry a leading "+": +1415... is served as 1415...'
     allowed_by = (
-        'docs silent: the page calls {number} "The phone number." without a format; E.164 writes it with '
-        '"+", and plivo-node\'s get mock answers "+919999999990" (tests/fixtures/plivo-sdk/'
-        "node_numberGetResponse.json)"
+        'docs silent: the page gives the {number} in its paths no format (the attribute is just "The '
+        'phone number."); E.164 writes it with "+", and plivo-node\'s get mock answers "+919999999990" '
+        "(tests/fixtures/plivo-sdk/node_numberGetResponse.json)"
     )
 
     def request(self, incoming: Incoming) -> Incoming:

@@ -135,7 +135,8 @@ class UpdateJsonOnly(Variant):
     description = "an update sent as a form (x-www-form-urlencoded) is refused with 415: JSON only"
     allowed_by = (
         'page: the only update example sends JSON (curl -H "Content-Type: application/json" -d '
-        '\'{"alias": "Main Line"}\'); the page documents no form encoding, and the SDKs send JSON'
+        '\'{"alias": "Main Line"}\'); the page documents no form encoding, and plivo-python sends JSON '
+        "(tests/fixtures/plivo-sdk/README.md)"
     )
 
     def answer(self, incoming: Incoming) -> Reply | None:
