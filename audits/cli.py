@@ -1,6 +1,10 @@
 """``python -m audits`` / ``plivo-number-audit``: the nightly compliance audit from the command line.
 
 Exit codes: 0 passed, 1 threshold crossed, 2 usage error, 3 inventory INCOMPLETE.
+
+Every line printed passes through the run's Output (audits.output), which masks every
+spelling of the credentials, including on the error paths; the reports are written even
+when the inventory is INCOMPLETE.
 """
 
 from __future__ import annotations
@@ -8,18 +12,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from audits.inventory import CRAWL_DEADLINE_S, MAX_NUMBERS
+from audits.output import Output
 from audits.policy import PolicyError, load_policy
 from audits.progress import Progress
 from audits.ratelimit import DEFAULT_RATE, PLIVO_REQUESTS, PLIVO_WINDOW_S
 from audits.report import write_all
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, AuditResult, run_audit
-from audits.target import Target, TargetError, embedded_emulator, live_target
+from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, Target, TargetError, embedded_emulator, live_target
 
 __all__ = ["build_parser", "main"]
 
@@ -73,7 +80,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--attempts", type=_positive, default=6, help="tries per page before giving up (default 6)"
     )
     crawl.add_argument(
-        "--timeout", type=_positive_float, default=10.0, help="seconds per request (default 10)"
+        "--timeout",
+        type=_positive_float,
+        default=10.0,
+        help="total seconds per request, body included (default 10)",
+    )
+    crawl.add_argument(
+        "--deadline",
+        type=_positive_float,
+        default=CRAWL_DEADLINE_S,
+        help="total seconds for the whole crawl; past it the audit is INCOMPLETE "
+        f"(default {CRAWL_DEADLINE_S:g})",
+    )
+    crawl.add_argument(
+        "--max-wait",
+        type=_positive_float,
+        default=5.0,
+        help="longest wait before a retry, a server's Retry-After included (default 5)",
+    )
+    crawl.add_argument(
+        "--max-numbers",
+        type=_positive,
+        default=MAX_NUMBERS,
+        help=f"largest total_count believed; above it the audit is INCOMPLETE (default {MAX_NUMBERS:,})",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     return parser
@@ -129,17 +158,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _warn_if_impolite(args: argparse.Namespace, target: Target) -> None:
+def _warn_if_impolite(args: argparse.Namespace, target: Target, output: Output | None = None) -> None:
     """A live account shares its 300 requests per 5 s with everything else using it."""
     host = urlsplit(target.base_url).hostname or ""
     if not args.base_url or _is_loopback(host):
         return
     if args.no_rate_limit or args.rate > PLIVO_REQUESTS / PLIVO_WINDOW_S:
-        print(
+        (output or Output()).error(
             f"plivo-number-audit: warning: pacing above Plivo's {PLIVO_REQUESTS} requests per "
             f"{PLIVO_WINDOW_S:g} s on {host}: expect 429s (retried, and the crawl slows down) and "
-            "throttled requests for everything else on this account",
-            file=sys.stderr,
+            "throttled requests for everything else on this account"
         )
 
 
@@ -150,39 +178,46 @@ def crawl_options(args: argparse.Namespace) -> dict[str, Any]:
         "attempts": args.attempts,
         "timeout": args.timeout,
         "seed": args.seed,
+        "deadline": args.deadline,
+        "backoff_cap": args.max_wait,
+        "max_numbers": args.max_numbers,
     }
 
 
 def summarise(result: AuditResult, paths: dict[str, Path], out: TextIO) -> None:
-    doc_summary = result.document()["summary"]
+    """The run in a few lines; INCOMPLETE and its reasons first, so nobody misses them."""
+    doc = result.document()
+    doc_summary = doc["summary"]
     inventory = result.inventory
-    print(f"audit {result.status}: {result.target.label}", file=out)
-    print(
-        f"  inventory: {len(inventory)} numbers read of total_count {inventory.total_count}, "
-        f"{result.evaluation.numbers_in_scope} in scope; {inventory.stats.requests} requests, "
+    lines = [f"audit {doc['status']}: {doc['run']['target']['label']}"]
+    if not doc["complete"]:
+        lines.append("  INCOMPLETE: this audit cannot call the account clean, because:")
+        lines += [f"  INCOMPLETE: {reason}" for reason in doc["incomplete_reasons"]]
+    lines.append(
+        f"  inventory: {doc['numbers_read']} numbers read of total_count {doc['total_count']}, "
+        f"{doc['numbers_audited']} in scope; {inventory.stats.requests} requests, "
         f"{inventory.stats.retries} retries in {inventory.stats.elapsed_s:.1f} s "
-        f"(seed {result.settings.seed})",
-        file=out,
+        f"(seed {result.settings.seed})"
     )
-    for problem in inventory.problems:
-        print(f"  INCOMPLETE: {problem}", file=out)
+    lines += [f"  note: {note}" for note in doc["notes"]]
     severities = ", ".join(f"{n} {s}" for s, n in doc_summary["by_severity"].items()) or "none"
-    print(
+    lines.append(
         f"  findings: {doc_summary['findings']} ({severities}); {doc_summary['new']} new, "
-        f"{doc_summary['resolved']} resolved, {doc_summary['waived']} waived",
-        file=out,
+        f"{doc_summary['resolved']} resolved, {doc_summary['waived']} waived"
     )
-    threshold = result.policy.threshold.describe()
-    verdict = "crossed" if result.threshold_crossed else "not crossed"
-    print(
-        f"  threshold (fail on {threshold['fail_on']}, max {threshold['max_findings']}): {verdict}", file=out
-    )
-    print(f"  reports: {', '.join(str(p) for p in paths.values())}", file=out)
+    threshold = doc["threshold"]
+    verdict = "crossed" if threshold["crossed"] else "not crossed"
+    lines.append(f"  threshold (fail on {threshold['fail_on']}, max {threshold['max_findings']}): {verdict}")
+    lines.append(f"  reports: {', '.join(str(p) for p in paths.values())}")
+    for line in lines:
+        result.output.print(line, out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Built before anything can fail, so even a usage error cannot print the token.
+    output = Output().with_credentials(os.environ.get(AUTH_ID_ENV), os.environ.get(AUTH_TOKEN_ENV))
     try:
         policy = load_policy(args.policy)
         out: Path = args.out
@@ -194,12 +229,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             ) from None
         history = args.history or out / HISTORY_FILE
         with _target(args) as target:
-            _warn_if_impolite(args, target)
+            _warn_if_impolite(args, target, output)
             progress = Progress(enabled=False if args.no_progress else None)
             result = run_audit(target, policy, history, crawl_options(args), progress)
     except (PolicyError, TargetError, ValueError) as error:
-        print(f"plivo-number-audit: error: {error}", file=sys.stderr)
+        output.error(f"plivo-number-audit: error: {error}")
         return EXIT_USAGE
-    paths = write_all(result.document(), out)
+    except Exception as error:  # never a traceback: it could quote what a server sent
+        output.error(
+            f"plivo-number-audit: error: the audit stopped on an unexpected error "
+            f"({type(error).__name__}: {error}); no report was written"
+        )
+        return EXIT_INCOMPLETE
+    try:
+        paths = write_all(result.document(), out)
+    except OSError as error:
+        output.error(f"plivo-number-audit: error: the reports could not be written to {out}: {error}")
+        return EXIT_INCOMPLETE if not result.complete else EXIT_USAGE
     summarise(result, paths, sys.stdout)
     return result.exit_code

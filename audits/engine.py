@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from audits.model import Finding, NumberRecord
 from audits.policy import Policy
@@ -19,12 +20,18 @@ def rules_for(policy: Policy) -> list[Rule]:
     return [rule_class(rule_id)(policy.severities.get(rule_id)) for rule_id in policy.rules]
 
 
+ERRORS_LISTED = 5
+"""Rule failures quoted per rule; the rest are counted."""
+
+
 @dataclass
 class Evaluation:
     rules: list[Rule]
     findings: list[Finding]
     numbers_in_scope: int
     numbers_out_of_scope: int
+    errors: list[str] = field(default_factory=list)
+    """Rules that raised on a number: those numbers were not fully judged (the audit is INCOMPLETE)."""
 
     @property
     def unwaived(self) -> list[Finding]:
@@ -37,6 +44,8 @@ class Evaluation:
 def evaluate(records: Iterable[NumberRecord], policy: Policy, today: dt.date) -> Evaluation:
     rules = rules_for(policy)
     findings: list[Finding] = []
+    failures: Counter[str] = Counter()
+    errors: list[str] = []
     in_scope = out_of_scope = 0
     for record in records:
         if not policy.scope.includes(record):
@@ -45,10 +54,22 @@ def evaluate(records: Iterable[NumberRecord], policy: Policy, today: dt.date) ->
         in_scope += 1
         subject = Subject(record)
         for rule in rules:
-            for finding in rule.check(subject):
+            try:
+                found = list(rule.check(subject))
+            except Exception as error:  # one odd value must not cost the whole audit its report
+                failures[rule.id] += 1
+                if failures[rule.id] <= ERRORS_LISTED:
+                    errors.append(
+                        f"rule {rule.id} failed on number {record.number}: {type(error).__name__}: {error}"
+                    )
+                continue
+            for finding in found:
                 _apply_waiver(finding, policy, today)
                 findings.append(finding)
-    return Evaluation(rules, findings, in_scope, out_of_scope)
+    for rule_id, count in failures.items():
+        if count > ERRORS_LISTED:
+            errors.append(f"rule {rule_id} failed on {count - ERRORS_LISTED} more number(s)")
+    return Evaluation(rules, findings, in_scope, out_of_scope, errors)
 
 
 def _apply_waiver(finding: Finding, policy: Policy, today: dt.date) -> None:

@@ -1,37 +1,96 @@
 """The inventory crawler: every number of an account, read politely and completely (or said not to be).
 
-Page one tells ``total_count``; the remaining offsets are fetched concurrently
-by a fixed pool of workers, each request paced by a RateLimiter (by default
-inside Plivo's 300 requests per 5 s). 429, 5xx, timeouts and dropped
-connections are retried with seeded exponential backoff and jitter. Numbers are
-deduplicated, and at the end the count is checked against ``total_count``. Any
-page that could not be read, or a count that does not add up, makes the
-inventory incomplete, with the reasons.
+Page one tells ``total_count``; the other offsets are handed out one at a time to a fixed
+pool of workers, each request paced by a RateLimiter (by default inside Plivo's 300
+requests per 5 s). Nothing is sized by a number the server supplied until it has passed a
+plausibility check, every exchange is bounded (``openapi.bounded``: a total deadline, body
+included, and a cap on the decompressed body) and so is the crawl as a whole.
+
+The inventory is called complete only when it is known to be whole and every number could
+be read; otherwise it is INCOMPLETE with the reasons:
+
+* ``total_count`` must be an integer from 0 to ``max_numbers``;
+* a page that comes back empty before ``total_count`` is reached stops the listing;
+* when the last page's ``meta.next`` still points on, the pages after ``total_count`` are
+  read too (the evidence is followed, up to ``max_numbers``) and the lying count reported;
+* the distinct numbers read (duplicates counted once) must equal ``total_count``;
+* one ``limit=1`` request per documented ``type`` value gives per-type totals; a type with
+  more numbers than the unfiltered list showed (some SDK docs say ``type`` defaults to
+  local) is crawled on its own and united with the rest, and must then add up;
+* every object must carry a readable number, and every number readable compliance fields
+  (``NumberRecord.problems``, reported by the ``data-missing-field`` rule).
+
+429, 5xx, deadlines, resets and truncated or unparseable bodies are retried ``attempts``
+times with seeded backoff and jitter; Retry-After is believed up to ``backoff_cap`` (and a
+longer request is noted). Redirects are never followed, so credentials never go to another
+host; like 401, 403 and 404 they end the crawl. Every message kept is redacted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import email.utils
+import functools
+import json
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+import openapi
 from audits.backoff import Backoff
-from audits.model import NumberRecord
+from audits.model import NumberRecord, json_type
 from audits.progress import Progress
 from audits.ratelimit import DEFAULT_RATE, RateLimiter
+from openapi.bounded import DEFAULT_LIMITS, BodyTooLarge, DeadlineExceeded, Limits, send_async
+from openapi.redaction import Redactor
 
-__all__ = ["CrawlSettings", "CrawlStats", "Inventory", "crawl", "crawl_sync"]
+__all__ = [
+    "CRAWL_DEADLINE_S",
+    "MAX_NUMBERS",
+    "MAX_PAGE_BYTES",
+    "CrawlSettings",
+    "CrawlStats",
+    "Inventory",
+    "crawl",
+    "crawl_sync",
+    "documented_types",
+]
 
 PAGE_SIZE = 20
 """listNumbers answers at most 20 objects per page."""
+MAX_NUMBERS = 1_000_000
+"""The largest total_count believed (``--max-numbers``): 50,000 pages, about 15 minutes at 55 requests/s."""
+CRAWL_DEADLINE_S = 3600.0
+"""The whole crawl's deadline (``--deadline``): four times what MAX_NUMBERS takes at the default pace."""
+MAX_PAGE_BYTES = DEFAULT_LIMITS.max_bytes
+"""Decompressed body cap per answer (8 MiB; an honest page of 20 numbers is about 15 KiB)."""
+QUOTED_CHARS = 200
+"""At most this much of what a server said is quoted in a message."""
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "plivo-number-audit/0.1 (+httpx)"
+
+
+@functools.cache
+def documented_types() -> tuple[str, ...]:
+    """The values of listNumbers' ``type`` filter, from the spec."""
+    _method, _path, operation = openapi.operation("listNumbers", "documented")
+    for parameter in operation["parameters"]:
+        if parameter["name"] == "type":
+            return tuple(parameter["schema"]["enum"])
+    return ()
+
+
+@functools.lru_cache(maxsize=8)
+def _redactor(auth_id: str, token: str) -> Redactor:
+    return Redactor.for_credentials([(auth_id, token)])
 
 
 @dataclass(frozen=True)
@@ -43,23 +102,36 @@ class CrawlSettings:
     rate: float | None = DEFAULT_RATE
     attempts: int = 6
     timeout: float = 10.0
+    """Total deadline of one exchange, body included (not per read)."""
     seed: int = 0
     backoff_base: float = 0.2
     backoff_cap: float = 5.0
+    """The longest wait before a retry, a server's Retry-After included."""
+    deadline: float = CRAWL_DEADLINE_S
+    max_numbers: int = MAX_NUMBERS
+    max_page_bytes: int = MAX_PAGE_BYTES
+    type_check: bool = True
+    """Cross-check the unfiltered total with one limit=1 request per documented type."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
         if self.attempts < 1:
             raise ValueError(f"attempts must be at least 1, got {self.attempts}")
+        if self.max_numbers < 1:
+            raise ValueError(f"max_numbers must be at least 1, got {self.max_numbers}")
+        for name in ("timeout", "deadline", "backoff_cap"):
+            value = getattr(self, name)
+            if not 0 < value < math.inf:
+                raise ValueError(f"{name} must be a positive number of seconds, got {value}")
 
     @property
     def list_path(self) -> str:
         return f"/v1/Account/{self.auth_id}/Number/"
 
     def redact(self, text: str) -> str:
-        """``text`` with the auth token removed; every message we keep passes through here."""
-        return text.replace(self.auth_token, "[REDACTED]") if self.auth_token else text
+        """``text`` with every spelling of the token masked (openapi.redaction)."""
+        return _redactor(self.auth_id, self.auth_token)(text) if self.auth_token else text
 
 
 @dataclass
@@ -75,6 +147,8 @@ class CrawlStats:
     peak_in_flight: int = 0
     final_rate: float | None = None
     """The client-side rate at the end (lower than configured after 429s); None when unlimited."""
+    type_totals: dict[str, int] = field(default_factory=dict)
+    """total_count of each documented type (the completeness cross-check)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +161,7 @@ class CrawlStats:
             "duplicates": self.duplicates,
             "peak_in_flight": self.peak_in_flight,
             "final_rate": None if self.final_rate is None else round(self.final_rate, 2),
+            "type_totals": dict(self.type_totals),
         }
 
     def __repr__(self) -> str:
@@ -99,8 +174,12 @@ class Inventory:
 
     records: dict[str, NumberRecord]
     total_count: int | None
+    """The count the inventory was checked against (the unfiltered total, plus numbers only a
+    per-type listing showed); None when not even page one could be read."""
     problems: list[str]
     stats: CrawlStats
+    notes: list[str] = field(default_factory=list)
+    """What the server did that did not cost completeness (a capped Retry-After, a hidden type)."""
 
     @property
     def complete(self) -> bool:
@@ -115,12 +194,25 @@ class Inventory:
 
 
 class _PageError(Exception):
-    """A page that cannot be read; ``retryable`` says whether trying again may help."""
+    """A page that cannot be read. ``retryable``: trying again may help; ``fatal``: stop the crawl."""
 
-    def __init__(self, message: str, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retryable: bool, retry_after: float | None = None, fatal: bool = False
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.fatal = fatal
+
+
+@dataclass
+class _Page:
+    offset: int
+    total: int
+    next: Any
+    objects: list[dict[str, Any]]
+    unreadable: int
+    """Objects without a readable number (not a dict, or number not a non-empty string)."""
 
 
 _FATAL_HINTS = {
@@ -129,6 +221,35 @@ _FATAL_HINTS = {
     404: "no such account path: check --base-url (the API root, e.g. https://api.plivo.com) "
     "and PLIVO_AUTH_ID",
 }
+
+
+@dataclass
+class _Listing:
+    """One listing crawled to its end: the unfiltered list, or the list of one type."""
+
+    params: dict[str, str]
+    total: int | None = None
+    numbers: set[str] = field(default_factory=set)
+    totals: set[int] = field(default_factory=set)
+    next_offset: int = PAGE_SIZE
+    last_next: Any = None
+    """meta.next of the page that holds the last number total_count announces."""
+    stopped: bool = False
+    failed: int = 0
+    unreadable: int = 0
+    past_total: int = 0
+    """Distinct numbers found after total_count by following meta.next."""
+
+    @property
+    def label(self) -> str:
+        return "".join(f"{k}={v}: " for k, v in self.params.items())
+
+    def where(self, offset: int) -> str:
+        return f"{self.label}page at offset {offset}"
+
+    @property
+    def last_offset(self) -> int:
+        return max(0, ((self.total or 0) - 1) // PAGE_SIZE * PAGE_SIZE)
 
 
 class _Crawler:
@@ -147,180 +268,442 @@ class _Crawler:
         self.progress = progress
         self.limiter = RateLimiter(settings.rate)
         self.backoff = Backoff(settings.seed, settings.backoff_base, settings.backoff_cap, settings.attempts)
+        self.limits = Limits(deadline_s=settings.timeout, max_bytes=settings.max_page_bytes)
         self.stats = CrawlStats()
         self.records: dict[str, NumberRecord] = {}
         self.problems: list[str] = []
-        self.totals: set[int] = set()
+        self.notes: dict[str, None] = {}
+        self.pool: list[httpx.AsyncClient] = []
         self.in_flight = 0
         self.fatal: str | None = None
+        self.main = _Listing({})
+        self.expected: int | None = None
 
-    async def client(self) -> httpx.AsyncClient:
-        """A client with one connection, for one worker.
+    # ------------------------------------------------------------------ clients
 
-        One pool per worker rather than one shared pool of ``concurrency``
-        connections: httpcore scans every connection of a pool on each request, so a
-        shared pool costs O(concurrency) CPU per request.
+    async def client(self, index: int) -> httpx.AsyncClient:
+        """Worker ``index``'s client: one connection each, at most ``concurrency`` of them.
+
+        One pool per worker rather than one shared pool of ``concurrency`` connections:
+        httpcore scans every connection of a pool on each request, so a shared pool costs
+        O(concurrency) CPU per request.
         """
+        index %= self.settings.concurrency
         settings = self.settings
-        return await self.clients.enter_async_context(
-            httpx.AsyncClient(
-                base_url=settings.base_url,
-                auth=httpx.BasicAuth(settings.auth_id, settings.auth_token),
-                timeout=settings.timeout,
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                verify=self.ssl_context,
-                transport=self.transport,
-                headers={"User-Agent": USER_AGENT},
+        while len(self.pool) <= index:
+            self.pool.append(
+                await self.clients.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=settings.base_url,
+                        auth=httpx.BasicAuth(settings.auth_id, settings.auth_token),
+                        timeout=settings.timeout,
+                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                        verify=self.ssl_context,
+                        transport=self.transport,
+                        headers={"User-Agent": USER_AGENT},
+                        # Never: a redirect may lead to another host, and some httpx versions
+                        # keep the Authorization header across origins.
+                        follow_redirects=False,
+                    )
+                )
             )
-        )
+        return self.pool[index]
+
+    # ------------------------------------------------------------------ the crawl
 
     async def run(self) -> Inventory:
         started = time.monotonic()
-        first_client = await self.client()
         try:
-            first = await self.page(0, first_client)
-        except _PageError as error:
-            self.problems.append(f"page 1 (offset 0) could not be read: {error}")
-            return self.inventory(None, started)
-        total = first["meta"]["total_count"]
-        offsets = list(range(PAGE_SIZE, total, PAGE_SIZE))
-        self.progress.start(len(offsets) + 1)
-        self.progress.update(1, len(self.records), self.stats.retries)
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for offset in offsets:
-            queue.put_nowait(offset)
-        clients = [first_client]
-        while len(clients) < min(self.settings.concurrency, len(offsets)):
-            clients.append(await self.client())
-        workers = [asyncio.create_task(self.worker(queue, client)) for client in clients]
-        await asyncio.gather(*workers)
+            async with asyncio.timeout(self.settings.deadline):
+                await self.crawl_all()
+        except TimeoutError:
+            unread = ""
+            if self.main.total is not None:
+                pages = -(-self.main.total // PAGE_SIZE)
+                unread = f"; {max(0, pages - self.stats.pages_read)} page(s) of the list unread"
+            self.problems.append(
+                f"the crawl's deadline of {self.settings.deadline:g} s (--deadline) passed{unread}"
+            )
+        except Exception as error:  # a bug must end in an INCOMPLETE report, not a traceback
+            self.problems.append(f"the crawl stopped on an unexpected error: {type(error).__name__}: {error}")
         self.progress.finish()
-        if not queue.empty():
-            self.problems.append(f"{queue.qsize()} page(s) not requested after a refusal: {self.fatal}")
-        self.check_counts(total)
-        return self.inventory(total, started)
+        if self.expected is None:
+            self.expected = self.main.total
+        self.finish()
+        self.stats.elapsed_s = time.monotonic() - started
+        self.stats.final_rate = self.limiter.rate
+        problems = [self.settings.redact(p) for p in self.problems]
+        notes = [self.settings.redact(n) for n in self.notes]
+        return Inventory(self.records, self.expected, problems, self.stats, notes)
 
-    async def worker(self, queue: asyncio.Queue[int], client: httpx.AsyncClient) -> None:
-        while not queue.empty() and self.fatal is None:
-            offset = queue.get_nowait()
+    async def crawl_all(self) -> None:
+        await self.listing(self.main)
+        self.expected = self.main.total
+        # On an inventory already known to be incomplete the cross-check would prove nothing.
+        readable = all(not r.problems for r in self.records.values())
+        if self.settings.type_check and self.main.total is not None and not self.problems and readable:
+            await self.cross_check()
+
+    async def listing(self, listing: _Listing) -> None:
+        """Crawl one listing to its end (or to the first reason to stop)."""
+        is_main = listing is self.main
+        first_client = await self.client(0)
+        try:
+            first = await self.page(listing, 0, first_client)
+        except _PageError as error:
+            self.problems.append(f"{listing.label}page 1 (offset 0) could not be read: {error}")
+            if error.fatal:
+                self.fatal = str(error)
+            return
+        total = first.total
+        if not 0 <= total <= self.settings.max_numbers:
+            self.problems.append(
+                f"{listing.label}total_count is {_quoted_number(total)}, outside 0 to "
+                f"{self.settings.max_numbers:,} (--max-numbers): not believed, so nothing past page 1 "
+                "was read"
+            )
+            return
+        listing.total = total
+        self.note_last(listing, first)
+        pages = -(-total // PAGE_SIZE)
+        if is_main:
+            self.progress.start(max(pages, 1))
+            self.progress.update(1, len(self.records), self.stats.retries)
+        if first.objects or total == 0:
+            workers = min(self.settings.concurrency, max(pages - 1, 0))
+            clients = [await self.client(i) for i in range(workers)]
+            await asyncio.gather(*(self.worker(listing, c, is_main) for c in clients))
+        if self.fatal is not None and listing.next_offset < total:
+            skipped = -(-(total - listing.next_offset) // PAGE_SIZE)
+            self.problems.append(f"{skipped} page(s) not requested after a refusal: {self.fatal}")
+        if self.fatal is None and not listing.failed and not listing.stopped:
+            await self.past_total(listing, first_client)
+        self.check_counts(listing)
+
+    async def worker(self, listing: _Listing, client: httpx.AsyncClient, is_main: bool) -> None:
+        assert listing.total is not None
+        while self.fatal is None and not listing.stopped and listing.next_offset < listing.total:
+            offset = listing.next_offset
+            listing.next_offset += PAGE_SIZE
             try:
-                await self.page(offset, client)
+                page = await self.page(listing, offset, client)
+                self.note_last(listing, page)
             except _PageError as error:
+                listing.failed += 1
                 self.stats.pages_failed += 1
-                self.problems.append(f"page at offset {offset} could not be read: {error}")
-                if not error.retryable:
-                    # A refusal (401/403/404) will not change for the next page either.
+                self.problems.append(f"{listing.where(offset)} could not be read: {error}")
+                if error.fatal:
+                    # A refusal (401/403/404, a redirect) will not change for the next page either.
                     self.fatal = str(error)
-            self.progress.update(
-                self.stats.pages_read + self.stats.pages_failed, len(self.records), self.stats.retries
+            if is_main:
+                self.progress.update(
+                    self.stats.pages_read + self.stats.pages_failed, len(self.records), self.stats.retries
+                )
+
+    def note_last(self, listing: _Listing, page: _Page) -> None:
+        if page.offset == listing.last_offset:
+            listing.last_next = page.next
+
+    async def past_total(self, listing: _Listing, client: httpx.AsyncClient) -> None:
+        """Follow the evidence: if the last page's meta.next points on, read on past total_count."""
+        assert listing.total is not None
+        if not listing.last_next:
+            return
+        before = len(listing.numbers)
+        offset = listing.last_offset + PAGE_SIZE
+        empty = True
+        while offset < self.settings.max_numbers:
+            try:
+                page = await self.page(listing, offset, client, past_total=True)
+            except _PageError as error:
+                self.problems.append(
+                    f"{listing.where(offset)} (past total_count {listing.total}, where meta.next pointed) "
+                    f"could not be read: {error}"
+                )
+                if error.fatal:
+                    self.fatal = str(error)
+                return
+            if not page.objects:
+                break
+            empty = False
+            offset += PAGE_SIZE
+            if not page.next:
+                break
+        listing.past_total = len(listing.numbers) - before
+        if listing.past_total:
+            self.problems.append(
+                f"{listing.label}total_count says {listing.total}, but meta.next pointed past it and "
+                f"{listing.past_total} more number(s) were listed there (read and audited): the "
+                "server's count cannot be trusted, so the inventory is not known to be whole"
+            )
+        elif empty:
+            self.note(
+                f"{listing.label}meta.next on the last page pointed past total_count; "
+                "the page there was empty"
             )
 
-    async def page(self, offset: int, client: httpx.AsyncClient) -> dict[str, Any]:
-        """One page, retried; its objects are added to the inventory."""
+    async def cross_check(self) -> None:
+        """Per-type totals against what the unfiltered list showed; crawl a type it hid."""
+        types = documented_types()
+        checks = await asyncio.gather(*(self.type_total(t, i) for i, t in enumerate(types)))
+        hidden = []
+        for kind, total, sample in checks:
+            if total is None:
+                continue
+            self.stats.type_totals[kind] = total
+            if sample is not None and sample.lower() != kind:
+                self.note(
+                    f"type={kind} listed a number of type {sample[:QUOTED_CHARS]!r}: the type filter is not "
+                    "honoured, so the per-type cross-check cannot be made for it"
+                )
+                continue
+            if total > self._seen(kind):
+                hidden.append((kind, total))
+        for kind, total in hidden:
+            before = len(self.records)
+            await self.listing(_Listing({"type": kind}))
+            added = len(self.records) - before
+            if self.expected is not None:
+                self.expected += added
+            seen = self._seen(kind)
+            if seen < total:
+                self.problems.append(
+                    f"type={kind}: total_count is {total}, but only {seen} {kind} number(s) could be read"
+                )
+            elif added:
+                self.note(
+                    f"the unfiltered list did not show {added} {kind} number(s) (its total_count "
+                    f"{self.main.total} left them out, as if type defaulted to a value); they were read "
+                    f"with type={kind} and are audited"
+                )
+
+    def _seen(self, kind: str) -> int:
+        return sum(1 for r in self.records.values() if (r.number_type or "").lower() == kind)
+
+    async def type_total(self, kind: str, index: int) -> tuple[str, int | None, str | None]:
+        """total_count for ``type=kind`` (one limit=1 request), and the listed number's type."""
+        client = await self.client(index)
+        try:
+            page = await self.fetch_retried({"type": kind}, 0, client, limit=1)
+        except _PageError as error:
+            self.problems.append(f"the per-type cross-check failed: type={kind} could not be read: {error}")
+            if error.fatal:
+                self.fatal = str(error)
+            return kind, None, None
+        if not 0 <= page.total <= self.settings.max_numbers:
+            self.problems.append(
+                f"the per-type cross-check failed: type={kind} has total_count {_quoted_number(page.total)}"
+            )
+            return kind, None, None
+        sample = page.objects[0].get("number_type") if page.objects else None
+        return kind, page.total, sample if isinstance(sample, str) else None
+
+    def check_counts(self, listing: _Listing) -> None:
+        if len(listing.totals) > 1:
+            seen = ", ".join(str(t) for t in sorted(listing.totals)[:5])
+            self.problems.append(
+                f"{listing.label}total_count changed during the crawl ({seen}): "
+                "the inventory moved; run again"
+            )
+        if listing.unreadable:
+            self.problems.append(
+                f"{listing.label}{listing.unreadable} listed object(s) had no readable number "
+                "(not an object, or number not a non-empty string): they could not be audited"
+            )
+        found = len(listing.numbers)
+        total = listing.total
+        if total is None or listing.failed or listing.stopped or self.fatal or listing.past_total:
+            return
+        if found + listing.unreadable != total:
+            what = "missing" if found < total else "more than total_count"
+            self.problems.append(
+                f"{listing.label}{found} distinct numbers read but total_count is {total} "
+                f"({abs(total - found)} {what})"
+            )
+
+    def finish(self) -> None:
+        unreadable = sum(1 for r in self.records.values() if r.problems)
+        if unreadable:
+            self.problems.append(
+                f"{unreadable} number(s) have compliance fields missing or unreadable (see the "
+                "data-missing-field findings): their compliance state is unknown"
+            )
+
+    def note(self, text: str) -> None:
+        self.notes[text] = None
+
+    # ------------------------------------------------------------------ one page
+
+    async def page(
+        self, listing: _Listing, offset: int, client: httpx.AsyncClient, past_total: bool = False
+    ) -> _Page:
+        """One page of ``listing``, retried; its objects join the inventory."""
+        page = await self.fetch_retried(listing.params, offset, client)
+        self.stats.pages_read += 1
+        listing.totals.add(page.total)
+        listing.unreadable += page.unreadable
+        for obj in page.objects:
+            record = NumberRecord.from_api(obj)
+            if record.number in listing.numbers:
+                self.stats.duplicates += 1
+            listing.numbers.add(record.number)
+            self.records[record.number] = record
+        total = listing.total if listing.total is not None else page.total
+        empty_early = not page.objects and not page.unreadable and offset < total and not past_total
+        if empty_early and not listing.stopped:
+            listing.stopped = True
+            self.problems.append(
+                f"{listing.where(offset)} came back empty although total_count is {total}: "
+                "the count is not believed and no further pages were requested"
+            )
+        return page
+
+    async def fetch_retried(
+        self, params: dict[str, str], offset: int, client: httpx.AsyncClient, limit: int = PAGE_SIZE
+    ) -> _Page:
         for attempt in range(1, self.settings.attempts + 1):
             try:
-                body = await self.fetch(offset, client)
+                return await self.fetch(params, offset, client, limit)
             except _PageError as error:
                 if not error.retryable or attempt == self.settings.attempts:
                     if error.retryable:
                         raise _PageError(f"{error} (gave up after {attempt} attempts)", True) from None
                     raise
                 self.stats.retries += 1
+                if error.retry_after is not None and error.retry_after > self.settings.backoff_cap:
+                    self.note(
+                        f"the server asked to wait {error.retry_after:g} s before retrying (Retry-After); "
+                        f"waits are capped at {self.settings.backoff_cap:g} s (--max-wait)"
+                    )
                 await asyncio.sleep(self.backoff.delay(attempt, error.retry_after))
-                continue
-            self.stats.pages_read += 1
-            self.totals.add(body["meta"]["total_count"])
-            for obj in body["objects"]:
-                record = NumberRecord.from_api(obj)
-                if record.number in self.records:
-                    self.stats.duplicates += 1
-                self.records[record.number] = record
-            return body
         raise AssertionError("unreachable: the loop returns or raises")
 
-    async def fetch(self, offset: int, client: httpx.AsyncClient) -> dict[str, Any]:
+    async def fetch(
+        self, params: dict[str, str], offset: int, client: httpx.AsyncClient, limit: int
+    ) -> _Page:
         await self.limiter.acquire()
         self.stats.requests += 1
         self.in_flight += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight)
+        request = client.build_request(
+            "GET", self.settings.list_path, params={**params, "limit": limit, "offset": offset}
+        )
         try:
-            response = await client.get(
-                self.settings.list_path, params={"limit": PAGE_SIZE, "offset": offset}
-            )
+            response = await send_async(client, request, self.limits)
+        except BodyTooLarge:
+            self.stats.statuses["BodyTooLarge"] += 1
+            # The same page would be as large again: not worth another try.
+            raise _PageError(
+                f"the answer's body exceeded {self.settings.max_page_bytes:,} bytes (decompressed); "
+                "not read further",
+                retryable=False,
+            ) from None
+        except DeadlineExceeded:
+            self.stats.statuses["DeadlineExceeded"] += 1
+            raise _PageError(
+                f"no complete answer within {self.settings.timeout:g} s (--timeout: the whole exchange, "
+                "body included)",
+                retryable=True,
+            ) from None
         except httpx.TimeoutException as error:
             self.stats.statuses[type(error).__name__] += 1
             raise _PageError(f"timed out ({type(error).__name__})", retryable=True) from None
-        except httpx.TransportError as error:
-            # Connection refused or reset, protocol errors: worth another try.
+        except Exception as error:
+            # Connection refused or reset, truncated bodies, protocol errors, bad encodings.
             self.stats.statuses[type(error).__name__] += 1
+            detail = str(error)[:QUOTED_CHARS]
             raise _PageError(
-                self.settings.redact(f"{type(error).__name__}: {error}"), retryable=True
+                self.settings.redact(f"{type(error).__name__}: {detail}" if detail else type(error).__name__),
+                retryable=True,
             ) from None
         finally:
             self.in_flight -= 1
-        self.stats.statuses[str(response.status_code)] += 1
-        if response.status_code == 429:
+        status = response.status_code
+        self.stats.statuses[str(status)] += 1
+        if status == 429:
             self.limiter.slow_down()
-        if response.status_code in RETRYABLE_STATUS:
+        if status in RETRYABLE_STATUS:
             raise _PageError(
-                f"HTTP {response.status_code}{_error_text(response, self.settings)}",
+                f"HTTP {status}{self.error_text(response)}",
                 retryable=True,
                 retry_after=_retry_after(response),
             )
-        if response.status_code != 200:
-            hint = _FATAL_HINTS.get(response.status_code, "the request was refused")
+        if 300 <= status < 400:
+            raise _PageError(self.redirect_text(response), retryable=False, fatal=True)
+        if status != 200:
+            hint = _FATAL_HINTS.get(status, "the request was refused")
             raise _PageError(
-                f"HTTP {response.status_code}{_error_text(response, self.settings)}; {hint}", retryable=False
+                f"HTTP {status}{self.error_text(response)}; {hint}", retryable=False, fatal=status >= 400
             )
         return _page_body(response, offset)
 
-    def check_counts(self, total: int) -> None:
-        if len(self.totals) > 1:
-            seen = ", ".join(str(t) for t in sorted(self.totals))
-            self.problems.append(
-                f"total_count changed during the crawl ({seen}): the inventory moved; run again"
-            )
-        found = len(self.records)
-        if not self.stats.pages_failed and found != total:
-            what = "missing" if found < total else "more than total_count"
-            self.problems.append(
-                f"{found} distinct numbers read but total_count is {total} ({abs(total - found)} {what})"
-            )
+    def error_text(self, response: httpx.Response) -> str:
+        try:
+            error = json.loads(response.content).get("error")
+        except (ValueError, AttributeError, RecursionError):
+            error = None
+        return self.settings.redact(f" ({str(error)[:QUOTED_CHARS]})") if error else ""
 
-    def inventory(self, total: int | None, started: float) -> Inventory:
-        self.stats.elapsed_s = time.monotonic() - started
-        self.stats.final_rate = self.limiter.rate
-        return Inventory(self.records, total, [self.settings.redact(p) for p in self.problems], self.stats)
+    def redirect_text(self, response: httpx.Response) -> str:
+        location = response.headers.get("location", "")
+        where = "somewhere" if not location else repr(location[:QUOTED_CHARS])
+        target = urlsplit(location) if location else None
+        base = urlsplit(self.settings.base_url)
+        other = target is not None and bool(target.netloc) and target.netloc.lower() != base.netloc.lower()
+        return self.settings.redact(
+            f"HTTP {response.status_code} redirect to {where}"
+            + (" (another host)" if other else "")
+            + ": redirects are not followed, so credentials are never sent anywhere but --base-url; "
+            "give --base-url the API root that answers directly"
+        )
 
 
-def _page_body(response: httpx.Response, offset: int) -> dict[str, Any]:
+def _quoted_number(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:12]}... ({len(text)} digits)"
+
+
+def _page_body(response: httpx.Response, offset: int) -> _Page:
     try:
-        body = response.json()
-    except ValueError:
-        raise _PageError("HTTP 200 with a body that is not JSON", retryable=True) from None
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        kind = response.headers.get("content-type", "no content type")[:QUOTED_CHARS]
+        raise _PageError(f"HTTP 200 with a body that is not JSON ({kind})", retryable=True) from None
     meta = body.get("meta") if isinstance(body, dict) else None
     objects = body.get("objects") if isinstance(body, dict) else None
     total = meta.get("total_count") if isinstance(meta, dict) else None
-    if not isinstance(total, int) or not isinstance(objects, list):
-        raise _PageError("HTTP 200 without meta.total_count and objects", retryable=True)
-    if not all(isinstance(o, dict) and isinstance(o.get("number"), str) for o in objects):
-        raise _PageError(f"page at offset {offset} has objects without a number", retryable=True)
-    return body
-
-
-def _error_text(response: httpx.Response, settings: CrawlSettings) -> str:
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        error = None
-    return settings.redact(f" ({str(error)[:200]})") if error else ""
+    if type(total) is not int or not isinstance(objects, list):
+        shape = (
+            f"meta.total_count is {json_type(total)}, objects is {json_type(objects)}"
+            if isinstance(meta, dict)
+            else f"body is {json_type(body)}, meta is {json_type(meta)}"
+        )
+        raise _PageError(
+            f"HTTP 200 without an integer meta.total_count and an objects list ({shape})", retryable=True
+        )
+    readable = [
+        o for o in objects if isinstance(o, dict) and isinstance(o.get("number"), str) and o["number"]
+    ]
+    link = meta.get("next") if isinstance(meta, dict) else None
+    return _Page(offset, total, link, readable, len(objects) - len(readable))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
+    """Retry-After in seconds (a number or an HTTP date); None when absent or nonsense (nan, negative)."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
         return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 async def crawl(

@@ -51,9 +51,70 @@ def country_of(region: str | None, country: str | None = None) -> str:
     return {"UNITED STATES": "US", "USA": "US", "CANADA": "CA"}.get(name, name or "UNKNOWN")
 
 
+# What the rules and the policy's scope read from each object, and the JSON types that are
+# readable. REQUIRED fields are on every object the spec and Plivo's recorded answers show;
+# without them no rule can tell whether a number is in its scope, so a number missing one,
+# or carrying one of another type, is unreadable (data-missing-field) and the audit is
+# INCOMPLETE. OPTIONAL fields may be absent (they read as null / false, as the spec allows),
+# but a value of the wrong type is just as unreadable.
+_NULL = type(None)
+REQUIRED_FIELDS: dict[str, tuple[type, ...]] = {
+    "number_type": (str,),
+    "region": (str,),
+    "sms_enabled": (bool,),
+    "voice_enabled": (bool,),
+    "sub_account": (str, _NULL),
+}
+OPTIONAL_FIELDS: dict[str, tuple[type, ...]] = {
+    "mms_enabled": (bool, _NULL),
+    "carrier": (str, _NULL),
+    "tendlc_registration_status": (str, _NULL),
+    "tendlc_campaign_id": (str, _NULL),
+    "toll_free_sms_verification": (str, _NULL),
+    "profile_uuid": (str, _NULL),
+    "caller_reputation_status": (str, _NULL),
+    "cnam_lookup": (str, _NULL),
+}
+_JSON_NAMES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+    _NULL: "null",
+}
+
+
+def json_type(value: Any) -> str:
+    """How a decoded JSON value is named in messages ("a list", "an integer", ...)."""
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _read(
+    obj: dict[str, Any], name: str, types: tuple[type, ...], required: bool, problems: list[str]
+) -> Any:
+    if name not in obj:
+        if required:
+            problems.append(f"{name} missing")
+        return None
+    value = obj[name]
+    # bool is an int subclass; exact types keep True from passing as a number and 1 as a boolean.
+    if type(value) in types:
+        return value
+    expected = " or ".join(_JSON_NAMES[t] for t in types)
+    problems.append(f"{name} is {json_type(value)}, not {expected}")
+    return None
+
+
 @dataclass(slots=True)
 class NumberRecord:
-    """The fields of one AccountPhoneNumber the rules and the policy read, and nothing more."""
+    """The fields of one AccountPhoneNumber the rules and the policy read, and nothing more.
+
+    ``problems`` names every field the rules need that was missing or of the wrong type
+    (such a field reads as None); a record with problems cannot be judged, see
+    ``data-missing-field``.
+    """
 
     number: str
     subaccount: str
@@ -70,35 +131,50 @@ class NumberRecord:
     profile_uuid: str | None = None
     caller_reputation_status: str | None = None
     cnam_lookup: str | None = None
+    problems: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, obj: dict[str, Any]) -> NumberRecord:
-        """Build from one object of a listNumbers page (missing keys read as null)."""
-        number = str(obj.get("number") or "").lstrip("+")
+        """Build from one object of a listNumbers page; never raises on what the server sent."""
+        problems: list[str] = []
+        number = obj.get("number")
+        if not isinstance(number, str) or not number.strip("+"):
+            problems.append(f"number is {json_type(number)}, not a non-empty string")
+            number = str(number) if number is not None else ""
+        fields = {name: _read(obj, name, types, True, problems) for name, types in REQUIRED_FIELDS.items()}
+        fields |= {name: _read(obj, name, types, False, problems) for name, types in OPTIONAL_FIELDS.items()}
+        country = obj.get("country")
         return cls(
-            number=number,
-            subaccount=_interned(obj.get("sub_account") or MAIN_ACCOUNT),
-            number_type=_interned(obj.get("number_type")),
-            region=_interned(obj.get("region")),
-            country=_interned(country_of(obj.get("region"), obj.get("country"))),
-            sms_enabled=obj.get("sms_enabled") is True,
-            mms_enabled=obj.get("mms_enabled") is True,
-            voice_enabled=obj.get("voice_enabled") is True,
-            carrier=_interned(obj.get("carrier")),
-            tendlc_registration_status=_interned(obj.get("tendlc_registration_status")),
-            tendlc_campaign_id=_interned(obj.get("tendlc_campaign_id") or None),
-            toll_free_sms_verification=_interned(obj.get("toll_free_sms_verification")),
-            profile_uuid=obj.get("profile_uuid") or None,
-            caller_reputation_status=_interned(obj.get("caller_reputation_status")),
-            cnam_lookup=_interned(obj.get("cnam_lookup")),
+            number=number.lstrip("+"),
+            subaccount=_interned(fields["sub_account"] or MAIN_ACCOUNT),
+            number_type=_interned(fields["number_type"]),
+            region=_interned(fields["region"]),
+            country=_interned(country_of(fields["region"], country if isinstance(country, str) else None)),
+            sms_enabled=fields["sms_enabled"] is True,
+            mms_enabled=fields["mms_enabled"] is True,
+            voice_enabled=fields["voice_enabled"] is True,
+            carrier=_interned(fields["carrier"]),
+            tendlc_registration_status=_interned(fields["tendlc_registration_status"]),
+            tendlc_campaign_id=_interned(fields["tendlc_campaign_id"] or None),
+            toll_free_sms_verification=_interned(fields["toll_free_sms_verification"]),
+            profile_uuid=fields["profile_uuid"] or None,
+            caller_reputation_status=_interned(fields["caller_reputation_status"]),
+            cnam_lookup=_interned(fields["cnam_lookup"]),
+            problems=tuple(problems),
         )
+
+    @property
+    def readable(self) -> bool:
+        """Every field the rules need was there with a readable type."""
+        return not self.problems
 
     def raw(self, name: str) -> Any:
         """The value of an API field as listed (None when this record does not keep it)."""
         return getattr(self, name, None)
 
     def __repr__(self) -> str:
-        return f"<NumberRecord {self.number} {self.number_type} {self.country} sub={self.subaccount}>"
+        flag = f" unreadable={len(self.problems)}" if self.problems else ""
+        return f"<NumberRecord {self.number} {self.number_type} {self.country} sub={self.subaccount}{flag}>"
 
 
 @dataclass(slots=True)

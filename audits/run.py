@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import sqlite3
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from audits.engine import Evaluation, evaluate
 from audits.history import History, HistoryDelta, TrendPoint
 from audits.inventory import CrawlSettings, Inventory, crawl
 from audits.model import Severity
+from audits.output import Output
 from audits.policy import Policy
 from audits.progress import Progress
 from audits.target import Target
@@ -43,10 +45,19 @@ class AuditResult:
     started_at: dt.datetime
     duration_s: float
     history_path: str
+    output: Output = field(default_factory=Output)
+    """The choke point every report, message and history row passes through."""
+    notes: list[str] = field(default_factory=list)
+    """What went wrong around the audit without costing completeness (history not recorded)."""
 
     @property
     def complete(self) -> bool:
-        return self.inventory.complete
+        """The inventory is known to be whole and every number in it was judged."""
+        return self.inventory.complete and not self.evaluation.errors
+
+    @property
+    def incomplete_reasons(self) -> list[str]:
+        return [*self.inventory.problems, *self.evaluation.errors]
 
     @property
     def threshold_crossed(self) -> bool:
@@ -65,7 +76,10 @@ class AuditResult:
         return "FAILED" if self.threshold_crossed else "PASSED"
 
     def document(self) -> dict[str, Any]:
-        """The audit.json document; the HTML, CSV and JUnit writers read this too."""
+        """The audit.json document; the HTML, CSV and JUnit writers read this too.
+
+        It leaves through the Output: credentials masked, unsafe characters replaced.
+        """
         findings = self.evaluation.findings
         unwaived = [f for f in findings if not f.waived]
         by_rule: dict[str, Counter[str]] = {r.id: Counter() for r in self.evaluation.rules}
@@ -75,12 +89,13 @@ class AuditResult:
             by_subaccount[finding.subaccount][finding.severity.label] += 1
         settings = dataclasses.asdict(self.settings)
         settings.pop("auth_token")
-        return {
+        document = {
             "tool": TOOL,
             "version": VERSION,
             "status": self.status,
             "complete": self.complete,
-            "incomplete_reasons": list(self.inventory.problems),
+            "incomplete_reasons": self.incomplete_reasons,
+            "notes": [*self.inventory.notes, *self.notes],
             "numbers_audited": self.evaluation.numbers_in_scope,
             "numbers_read": len(self.inventory),
             "numbers_out_of_scope": self.evaluation.numbers_out_of_scope,
@@ -134,6 +149,8 @@ class AuditResult:
                 for f in sorted(findings, key=lambda f: (-f.severity, f.rule, f.number, f.key))
             ],
         }
+        cleaned: dict[str, Any] = self.output.value(document)
+        return cleaned
 
     def __repr__(self) -> str:
         findings = len(self.evaluation.findings)
@@ -156,14 +173,26 @@ async def run_audit_async(
         auth_token=target.auth_token,
         **(crawl_options or {}),
     )
+    output = Output().with_credentials(target.auth_id, target.auth_token)
     inventory = await crawl(settings, progress=progress)
     evaluation = evaluate(inventory.records.values(), policy, started.date())
-    audited = [n for n, r in inventory.records.items() if policy.scope.includes(r)]
-    with History(history_path) as history:
-        delta = history.record(
-            target.history_key, started, evaluation.findings, audited, policy.rules, inventory.complete
-        )
-        trend = history.trend(target.history_key)
+    # Findings reach the history database and every report: they go through the Output first.
+    output.findings(evaluation.findings)
+    # A number whose fields could not be read proves nothing: its open findings stay open.
+    audited = [
+        output.text(n) for n, r in inventory.records.items() if not r.problems and policy.scope.includes(r)
+    ]
+    complete = inventory.complete and not evaluation.errors
+    notes = []
+    try:
+        with History(history_path) as history:
+            delta = history.record(
+                output.text(target.history_key), started, evaluation.findings, audited, policy.rules, complete
+            )
+            trend = history.trend(output.text(target.history_key))
+    except (sqlite3.Error, OSError) as error:
+        notes.append(f"history not recorded in {history_path}: {error}")
+        delta, trend = HistoryDelta([], [], None), []
     return AuditResult(
         target=target,
         settings=settings,
@@ -175,6 +204,8 @@ async def run_audit_async(
         started_at=started,
         duration_s=time.monotonic() - clock,
         history_path=str(history_path),
+        output=output,
+        notes=notes,
     )
 
 

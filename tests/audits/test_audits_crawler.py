@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from audits.inventory import CrawlSettings, Inventory, crawl
+from audits.inventory import CrawlSettings, Inventory, crawl, documented_types
 from audits.progress import Progress
 from audits.target import Target
 from emulator import Faults
@@ -37,15 +37,19 @@ def expected_numbers(app: Any) -> set[str]:
 def test_reads_exactly_the_inventory(served: Served) -> None:
     with served(numbers=300) as (app, target):
         inventory = run_crawl(target)
-        listed = [r for r in app.state.request_log if "/Number/" in r.path]
+        queries = [dict(p.split("=") for p in r.query.split("&")) for r in app.state.request_log]
+    pages = [q for q in queries if "type" not in q]
+    checks = [q for q in queries if "type" in q]
     assert inventory.complete
     assert set(inventory.records) == expected_numbers(app)
     assert len(inventory) == inventory.total_count == 300
-    assert inventory.stats.requests == 15
-    assert inventory.stats.statuses == {"200": 15}
-    assert sorted(int(dict(p.split("=") for p in r.query.split("&"))["offset"]) for r in listed) == list(
-        range(0, 300, 20)
-    )
+    # 15 pages, and one limit=1 request per documented type for the completeness cross-check.
+    assert inventory.stats.requests == 20
+    assert inventory.stats.statuses == {"200": 20}
+    assert sorted(int(q["offset"]) for q in pages) == list(range(0, 300, 20))
+    assert sorted(q["type"] for q in checks) == sorted(documented_types())
+    assert {q["limit"] for q in checks} == {"1"}
+    assert sum(inventory.stats.type_totals.values()) == 300
 
 
 def test_empty_account_is_complete(served: Served) -> None:
@@ -53,7 +57,8 @@ def test_empty_account_is_complete(served: Served) -> None:
         inventory = run_crawl(target)
     assert inventory.complete
     assert len(inventory) == 0
-    assert inventory.stats.requests == 1
+    # Page one, then the per-type cross-check (an empty unfiltered list may hide a type).
+    assert inventory.stats.requests == 1 + len(documented_types())
 
 
 def test_rate_limit_and_five_percent_failures_still_give_the_exact_inventory(served: Served) -> None:

@@ -18,6 +18,7 @@ ISSUE_IDS = [
     "profile-missing",
     "caller-reputation-failed",
     "data-unexpected-value",
+    "data-missing-field",
 ]
 
 
