@@ -201,9 +201,18 @@ def test_progress_bar_only_on_a_terminal() -> None:
     assert "10/10 pages, 200 numbers, 1 retries" in tty.getvalue()
 
 
-@pytest.mark.parametrize("bad", [{"concurrency": 0}, {"attempts": 0}])
-def test_settings_refuse_nonsense(bad: dict[str, int]) -> None:
-    with pytest.raises(ValueError, match="must be at least 1"):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"concurrency": 0}, "must be at least 1"),
+        ({"attempts": 0}, "must be at least 1"),
+        ({"max_numbers": 0}, "must be at least 1"),
+        ({"timeout": float("inf")}, "positive number of seconds"),
+        ({"deadline": 0}, "positive number of seconds"),
+    ],
+)
+def test_settings_refuse_nonsense(bad: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         CrawlSettings(base_url="http://127.0.0.1:1", auth_id="MA", auth_token="t", **bad)
 
 
