@@ -70,10 +70,11 @@ class NumberApi:
             return exc.response()
 
     def _authenticate(self, request: Request) -> Principal:
-        header = request.headers.get("authorization")
-        if not header:
+        headers = request.headers.getlist("authorization")
+        if not headers or not headers[0]:
             raise ApiError(401, "authentication credentials were not provided")
-        credentials = basic_credentials(header)
+        # Two Authorization headers: which one speaks for the client is a guess.
+        credentials = basic_credentials(headers[0]) if len(headers) == 1 else None
         if credentials is None:
             raise ApiError(
                 401, "authentication credentials are malformed: use HTTP Basic with auth_id:auth_token"

@@ -15,7 +15,7 @@ from . import demo, filters, validation
 from .api import NumberApi, not_found, server_error
 from .config import EmulatorConfig
 from .faults import FaultMiddleware
-from .limits import BodyLimitMiddleware
+from .limits import RequestLimitMiddleware
 from .requestlog import AccessLogMiddleware, RequestLog, RequestLogMiddleware
 from .store import NumberStore
 
@@ -46,7 +46,8 @@ def create_app(
     """An emulator app for ``config`` (defaults: seed 7, 300 numbers, tolerant level, no faults).
 
     Layers, outermost first: the access log (INFO lines on ``emulator.access``), the
-    request log, the body limit (413 past ``config.max_body_bytes``), faults, then
+    request log, the size limits (414 target, 431 headers, 413 past
+    ``config.max_body_bytes``; see emulator.limits), faults, then
     ``middleware``, right around the API;
     ``store_wrapper`` may replace the store with a wrapper (both are hooks for a defect
     catalogue, which the core never contains). ``app.state`` carries ``config``,
@@ -78,7 +79,7 @@ def create_app(
         middleware=[
             Middleware(AccessLogMiddleware, credentials=world.directory.credentials),
             Middleware(RequestLogMiddleware, log=request_log),
-            Middleware(BodyLimitMiddleware, max_bytes=config.max_body_bytes),
+            Middleware(RequestLimitMiddleware, max_body_bytes=config.max_body_bytes),
             Middleware(
                 FaultMiddleware, faults=config.faults, seed=config.seed, account_of=world.directory.main_of
             ),
