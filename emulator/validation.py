@@ -120,13 +120,31 @@ def _pairs(raw: bytes | str, what: str) -> list[tuple[str, str]]:
         raise ApiError(400, f"{what} has more than {MAX_FIELDS} fields") from None
 
 
-def _no_repeats(pairs: Sequence[tuple[str, str]], names: Any, what: str) -> dict[str, str]:
-    """``pairs`` as a dict; ApiError 400 if one of ``names`` appears more than once."""
-    values: dict[str, str] = {}
+_SCALAR_TYPES = {"string", "integer", "number", "boolean"}
+
+
+def _is_scalar(schema: Any) -> bool:
+    types = schema.get("type") if isinstance(schema, dict) else None
+    types = [types] if isinstance(types, str) else types or []
+    return bool(types) and set(types) - {"null"} <= _SCALAR_TYPES
+
+
+def _no_repeats(pairs: Sequence[tuple[str, str]], schemas: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``pairs`` as a dict; ApiError 400 if a declared single-valued name appears twice.
+
+    Which of two values was meant is a guess, so neither is taken. A repeated name whose
+    schema admits a list (a form's way of sending one) becomes a list; undeclared names,
+    ignored anyway, keep their last value.
+    """
+    values: dict[str, Any] = {}
     for name, value in pairs:
-        if name in values and name in names:
-            raise ApiError(400, f"{name}: given more than once in the {what}; give it once")
-        values[name] = value
+        if name in values and name in schemas:
+            if _is_scalar(schemas[name]):
+                raise ApiError(400, f"{name}: given more than once in the {what}; give it once")
+            before = values[name]
+            values[name] = [*(before if isinstance(before, list) else [before]), value]
+        else:
+            values[name] = value
     return values
 
 

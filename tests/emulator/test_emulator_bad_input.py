@@ -84,6 +84,17 @@ def test_basic_credentials_never_raises(header: bytes) -> None:
         assert ":" not in credentials[0]
 
 
+def test_two_authorization_headers_are_401_even_if_one_is_right(
+    app: Starlette, demo: DemoCredentials
+) -> None:
+    right = b"Basic " + base64.b64encode(f"{demo.auth_id}:{demo.auth_token}".encode())
+    for pair in ([right, b"Basic %%"], [right, right]):
+        response = AsgiClient(app).get(
+            f"/v1/Account/{demo.auth_id}/Number/", headers=[(b"authorization", value) for value in pair]
+        )
+        assert "malformed" in _error(response, 401)
+
+
 def test_malformed_authorization_under_a_rate_limit_is_still_401() -> None:
     # The rate limiter reads the Basic user name too; it used to crash on the same headers.
     from emulator import EmulatorConfig, Faults, create_app
@@ -256,7 +267,7 @@ def test_repeated_unknown_form_fields_are_still_ignored(
         (b"offset=-1", "offset: -1 is less than the minimum of 0"),
         (b"offset=%00", "offset: '\\x00' is not an integer"),
         (b"limit=%EF%BC%95", "limit: '\uff15' is not an integer"),  # a full-width digit 5
-        (b"&".join(b"k%d=v" % i for i in range(2_000)), "query string has more than 1000 fields"),
+        (b"&".join([b"a="] * 1_001), "query string has more than 1000 fields"),
     ],
 )
 def test_queries_that_cannot_be_read_are_400(main_api: Api, query: bytes, message: str) -> None:
@@ -348,3 +359,21 @@ def test_text_problems_finds_every_unwritable_value() -> None:
     value = {"a": ["ok", "\ud800"], "b": {"c": float("nan")}, "\udfff": 1, "d": 1.5}
     found = dict(text_problems(value))
     assert set(found) == {"a[1]", "b.c", "\ufffd"}
+
+
+def test_a_repeated_form_field_whose_schema_admits_a_list_becomes_a_list() -> None:
+    from emulator.validation import BodySchema
+
+    body = BodySchema(
+        {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "properties": {"alias": {"type": "string"}, "info": {}}}
+                }
+            }
+        }
+    )
+    form = "application/x-www-form-urlencoded"
+    assert body.parse(form, b"info=a&info=b&info=c&x=1&x=2") == {"info": ["a", "b", "c"], "x": "2"}
+    with pytest.raises(ApiError, match="alias: given more than once in the form body"):
+        body.parse(form, b"alias=a&alias=b")
