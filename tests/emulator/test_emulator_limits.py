@@ -1,4 +1,4 @@
-"""Bounded memory: the request body limit (JSON 413) and the request log's byte caps and counters."""
+"""Bounded memory: request size limits (JSON 413, 414, 431) and the request log's byte caps and counters."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 import openapi
 from emulator import ConfigError, EmulatorConfig, create_app
 from emulator.accounts import DemoCredentials
-from emulator.limits import DEFAULT_MAX_BODY_BYTES
+from emulator.limits import DEFAULT_MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_HEADERS, MAX_TARGET_BYTES
 from emulator.requestlog import RequestLog, RequestRecord
 from emulator.serve import serve
 
@@ -204,3 +204,22 @@ def test_log_caps_come_from_the_config_and_are_checked() -> None:
         EmulatorConfig(request_log_max_bytes=100, request_log_entry_bytes=200)
     with pytest.raises(ConfigError, match="request_log_limit"):
         EmulatorConfig(request_log_limit=-1)
+
+
+def test_an_oversized_request_target_is_414(main_api: Api) -> None:
+    response = main_api.client.get(main_api.numbers_path + "?x=" + "a" * MAX_TARGET_BYTES)
+    assert response.status_code == 414
+    assert response.json()["error"].startswith("request URI too long: ")
+    # Just under the limit is an ordinary request (unknown parameters are ignored).
+    room = MAX_TARGET_BYTES - len(main_api.numbers_path) - len("x=")
+    assert main_api.client.get(main_api.numbers_path + "?x=" + "a" * room).status_code == 200
+
+
+def test_oversized_headers_are_431(main_api: Api) -> None:
+    many = [(f"x-h{i}", "v") for i in range(MAX_HEADERS)]
+    response = main_api.client.get(main_api.numbers_path, headers=many)
+    assert response.status_code == 431
+    assert "fields is more than the limit of 100" in response.json()["error"]
+    response = main_api.client.get(main_api.numbers_path, headers={"x-big": "a" * MAX_HEADER_BYTES})
+    assert response.status_code == 431
+    assert "bytes is more than the limit of 32768 bytes (32 KiB)" in response.json()["error"]
