@@ -70,7 +70,11 @@ def _requests_from_summary(stdout: str) -> int:
 
 
 def main() -> None:
-    app = create_app(EmulatorConfig(seed=SEED, auth_id=AUTH_ID, auth_token=TOKEN, request_log_limit=10**7))
+    app = create_app(
+        EmulatorConfig(
+            seed=SEED, auth_id=AUTH_ID, auth_token=TOKEN, request_log_limit=10**7, request_log_max_bytes=2**30
+        )
+    )
     log = app.state.request_log
     runs = []
     with serve(app, host="127.0.0.1", port=0) as base_url, tempfile.TemporaryDirectory() as tmp:
