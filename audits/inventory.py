@@ -453,7 +453,7 @@ class _Crawler:
             self.stats.type_totals[kind] = total
             if sample is not None and sample.lower() != kind:
                 self.note(
-                    f"type={kind} listed a number of type {sample[:QUOTED_CHARS]!r}: the type filter is not "
+                    f"type={kind} listed a number of type '{self.quote(sample)}': the type filter is not "
                     "honoured, so the per-type cross-check cannot be made for it"
                 )
                 continue
@@ -611,10 +611,9 @@ class _Crawler:
         except Exception as error:
             # Connection refused or reset, truncated bodies, protocol errors, bad encodings.
             self.stats.statuses[type(error).__name__] += 1
-            detail = str(error)[:QUOTED_CHARS]
+            detail = self.quote(str(error))
             raise _PageError(
-                self.settings.redact(f"{type(error).__name__}: {detail}" if detail else type(error).__name__),
-                retryable=True,
+                f"{type(error).__name__}: {detail}" if detail else type(error).__name__, retryable=True
             ) from None
         finally:
             self.in_flight -= 1
@@ -637,19 +636,26 @@ class _Crawler:
             )
         return _page_body(response, offset)
 
+    def quote(self, text: str) -> str:
+        """What a server said, fit to quote: redacted first (a cut could leave half a token), then cut."""
+        redacted = self.settings.redact(text)
+        return redacted if len(redacted) <= QUOTED_CHARS else redacted[:QUOTED_CHARS] + "..."
+
     def error_text(self, response: httpx.Response) -> str:
         try:
             error = json.loads(response.content).get("error")
         except (ValueError, AttributeError, RecursionError):
             error = None
-        return self.settings.redact(f" ({str(error)[:QUOTED_CHARS]})") if error else ""
+        return f" ({self.quote(str(error))})" if error else ""
 
     def redirect_text(self, response: httpx.Response) -> str:
         location = response.headers.get("location", "")
-        where = "somewhere" if not location else repr(location[:QUOTED_CHARS])
-        target = urlsplit(location) if location else None
-        base = urlsplit(self.settings.base_url)
-        other = target is not None and bool(target.netloc) and target.netloc.lower() != base.netloc.lower()
+        where = "somewhere" if not location else f"'{self.quote(location)}'"
+        try:
+            target, base = urlsplit(location), urlsplit(self.settings.base_url)
+            other = bool(target.hostname) and (target.hostname, target.port) != (base.hostname, base.port)
+        except ValueError:  # not even a URL
+            other = False
         return self.settings.redact(
             f"HTTP {response.status_code} redirect to {where}"
             + (" (another host)" if other else "")
@@ -667,7 +673,7 @@ def _page_body(response: httpx.Response, offset: int) -> _Page:
     try:
         body = json.loads(response.content)
     except (ValueError, RecursionError):
-        kind = response.headers.get("content-type", "no content type")[:QUOTED_CHARS]
+        kind = response.headers.get("content-type", "no content type")[:80]
         raise _PageError(f"HTTP 200 with a body that is not JSON ({kind})", retryable=True) from None
     meta = body.get("meta") if isinstance(body, dict) else None
     objects = body.get("objects") if isinstance(body, dict) else None

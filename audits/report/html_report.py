@@ -50,6 +50,12 @@ def _header(doc: dict[str, Any]) -> str:
             "Not every number could be read, so this audit cannot call the account clean."
             f"<ul>{items}</ul></div>"
         )
+    notes = ""
+    if doc.get("notes"):
+        items = "".join(f"<li>{_e(n)}</li>" for n in doc["notes"])
+        notes = (
+            f'<div class="banner notes" id="notes"><strong>Notes on the crawl.</strong><ul>{items}</ul></div>'
+        )
     threshold = doc["threshold"]
     return f"""
 <header>
@@ -60,6 +66,7 @@ def _header(doc: dict[str, Any]) -> str:
   &middot; policy {_e(run["policy"]["source"])}
   &middot; threshold: fail on {_e(threshold["fail_on"])} (more than {_e(threshold["max_findings"])})</p>
   {reasons}
+  {notes}
 </header>"""
 
 
@@ -247,6 +254,7 @@ h2 { border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px }
 .status-incomplete { background: #6a1b9a }
 .banner { padding: 10px 14px; border-radius: 4px; margin: 12px 0 }
 .incomplete { background: #f3e5f5; border: 2px solid #6a1b9a }
+.notes { background: #fffde7; border: 1px solid #f9a825 }
 .cards { display: flex; flex-wrap: wrap; gap: 10px }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; min-width: 110px }
 .card .value { font-size: 22px; font-weight: 600 }

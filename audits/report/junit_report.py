@@ -86,7 +86,12 @@ def write_junit(document: dict[str, Any], path: Path) -> None:
     if document["complete"]:
         inventory_suite.set("errors", "0")
         out = ET.SubElement(case, "system-out")
-        out.text = f"{document['numbers_read']} numbers read; total_count {document['total_count']}"
+        out.text = "\n".join(
+            [
+                f"{document['numbers_read']} numbers read; total_count {document['total_count']}",
+                *(f"note: {n}" for n in document.get("notes", [])),
+            ]
+        )
     else:
         inventory_suite.set("errors", "1")
         error = ET.SubElement(case, "error", message="inventory INCOMPLETE")

@@ -20,6 +20,12 @@ from audits.rules.base import Rule
 from audits.subject import Subject
 
 
+def _shown(value: object) -> str:
+    # Quoted as is, not repr(): repr would escape a quote or backslash inside a credential the
+    # server echoed into the field, and the escaped spelling would slip past redaction.
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
 class DataUnexpectedValue(Rule):
     id = "data-unexpected-value"
     title = "Value outside the documented enum"
@@ -44,7 +50,7 @@ class DataUnexpectedValue(Rule):
             documented = ", ".join(vocabulary(field).values)
             yield self.finding(
                 subject,
-                f"{field} is {status.raw!r}, outside {documented}; {meaning}",
+                f"{field} is {_shown(status.raw)}, outside {documented}; {meaning}",
                 key=field,
                 field=field,
                 value=status.raw,

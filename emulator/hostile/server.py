@@ -198,7 +198,10 @@ class _Server:
         self, decoy: bool
     ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await self.connection(reader, writer, decoy)
+            # Cancelled only at shutdown (a drip or a hang in progress): end quietly, or asyncio
+            # logs the cancellation as an error of the connection callback.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.connection(reader, writer, decoy)
 
         return handle
 
