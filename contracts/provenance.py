@@ -270,3 +270,7 @@ UNFILTERED_IS_EVERYTHING = constraint(
     "our reading of 'Returns all phone numbers in your account'; plivo-php and plivo-ruby docstrings "
     "say type defaults to local",
 )
+
+
+if __name__ == "__main__":
+    print(table())

@@ -105,7 +105,7 @@ def test_levels_differ_only_by_observations() -> None:
     _, _, strict_list = openapi.operation("listNumbers", "documented")
     _, _, tolerant_list = openapi.operation("listNumbers", "tolerant")
     added = {p["name"] for p in tolerant_list["parameters"]} - {p["name"] for p in strict_list["parameters"]}
-    assert added == {"number_type"}
+    assert added == {"number_type", "toll_free_sms_verification_order_status"}
 
 
 def test_unknown_level_is_refused_clearly() -> None:
