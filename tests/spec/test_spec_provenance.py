@@ -14,7 +14,10 @@ def test_the_table_is_the_registry() -> None:
     assert provenance.table() in TABLE, "regenerate: python -m contracts.provenance (see PROVENANCE.md)"
 
 
-@pytest.mark.parametrize("rule", sorted(provenance.CONSTRAINTS.values(), key=lambda c: c.id), ids=repr)
+RULES = sorted(provenance.CONSTRAINTS.values(), key=lambda rule: rule.id)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=repr)
 def test_every_rule_names_a_source_and_a_kind(rule: provenance.Constraint) -> None:
     assert rule.kind in provenance.KINDS
     assert rule.source
