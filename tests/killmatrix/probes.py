@@ -239,7 +239,7 @@ PROBES: dict[str, Probe] = {
     ],
     "get_without_api_id": _page,
     # status codes
-    "update_answers_200": _update_alias,
+    "update_answers_204_without_body": _update_alias,
     "unrent_answers_200_with_body": lambda api: [api.see("DELETE", api.number_path(api.own_number()))],
     "not_found_as_400": _unknown,
     "unauthorized_as_403": lambda api: [api.list_page(auth=None)],

@@ -77,8 +77,8 @@ def test_cli_option_selects_a_defect_and_refuses_unknown_ones(capsys: pytest.Cap
     register(parser)
     chosen = hooks(parser.parse_args(["--defect", "services_any_of"]))
     assert "store_wrapper" in chosen
-    chosen = hooks(parser.parse_args(["--defect", "update_answers_200"]))
-    assert [m.kwargs["defect"].name for m in chosen["middleware"]] == ["update_answers_200"]
+    chosen = hooks(parser.parse_args(["--defect", "update_answers_204_without_body"]))
+    assert [m.kwargs["defect"].name for m in chosen["middleware"]] == ["update_answers_204_without_body"]
     with pytest.raises(UnknownDefect):
         hooks(parser.parse_args(["--defect", "nope"]))
     with pytest.raises(SystemExit) as stopped:
