@@ -433,8 +433,9 @@ class _Crawler:
         if listing.past_total:
             self.problems.append(
                 f"{listing.label}total_count says {listing.total}, but meta.next pointed past it and "
-                f"{listing.past_total} more number(s) were listed there (read and audited): the "
-                "server's count cannot be trusted, so the inventory is not known to be whole"
+                f"{listing.past_total} more number(s) were listed there ({len(listing.numbers)} distinct "
+                "in all, every one read and audited): the server's count cannot be trusted, so the "
+                "inventory is not known to be whole"
             )
         elif empty:
             self.note(
@@ -525,8 +526,8 @@ class _Crawler:
         unreadable = sum(1 for r in self.records.values() if r.problems)
         if unreadable:
             self.problems.append(
-                f"{unreadable} number(s) have compliance fields missing or unreadable (see the "
-                "data-missing-field findings): their compliance state is unknown"
+                f"{unreadable} number(s) have compliance fields missing or unreadable (the "
+                "data-missing-field rule lists them): their compliance state is unknown"
             )
 
     def note(self, text: str) -> None:

@@ -163,3 +163,27 @@ def test_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
     assert row["subaccount"] == "'=SUM(A1:A9)"
     for value in row.values():
         assert not value.startswith(("=", "+", "-", "@")), value
+
+
+def test_csv_neutralises_formulas_behind_spaces_and_says_incomplete_first(tmp_path: Path) -> None:
+    hostile = us_local(
+        number="14155550107",
+        sub_account='  =HYPERLINK("http://evil")',
+        tendlc_registration_status="PROCESSING",
+    )
+    doc = document(tmp_path, [hostile], problems=["page at offset 20 could not be read: HTTP 503"])
+    paths = write_all(doc, tmp_path / "out")
+    with paths["audit.csv"].open(newline="") as handle:
+        first, finding = list(csv.DictReader(handle))
+    assert first["rule"] == "INCOMPLETE"
+    assert "page at offset 20 could not be read" in first["message"]
+    assert finding["subaccount"] == '\'  =HYPERLINK("http://evil")'
+
+
+def test_reports_list_the_crawl_notes(tmp_path: Path) -> None:
+    result = audit_result(tmp_path, NUMBERS)
+    result.notes.append("the server asked to wait 1e+09 s before retrying (Retry-After); waits are capped")
+    paths = write_all(result.document(), tmp_path / "out")
+    assert "waits are capped" in paths["audit.html"].read_text()
+    assert "note: the server asked to wait" in paths["audit.xml"].read_text()
+    assert json.loads(paths["audit.json"].read_text())["notes"][0].startswith("the server asked")
