@@ -57,7 +57,8 @@ behaviour:
   documents it; the SDKs send it). State lives in memory and resets on restart.
 
 limits:
-  Whatever a client sends is answered with a JSON 4xx, never a 5xx: a body over 1 MiB
+  Whatever a client sends is answered with a JSON 4xx, never a 5xx (unless a fault
+  option asks for one): a body over 1 MiB
   is 413, a path and query over 8 KiB 414, more than 100 header fields or 32 KiB of
   them 431, malformed credentials 401, anything unreadable 400. The request log keeps
   at most 10,000 requests and 16 MiB, 64 KiB per request. SIGTERM or Ctrl+C stops the
