@@ -184,9 +184,11 @@ def crawl_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def summarise(result: AuditResult, paths: dict[str, Path], out: TextIO) -> None:
+def summarise(
+    result: AuditResult, paths: dict[str, Path], out: TextIO, doc: dict[str, Any] | None = None
+) -> None:
     """The run in a few lines; INCOMPLETE and its reasons first, so nobody misses them."""
-    doc = result.document()
+    doc = doc if doc is not None else result.document()
     doc_summary = doc["summary"]
     inventory = result.inventory
     lines = [f"audit {doc['status']}: {doc['run']['target']['label']}"]
@@ -241,10 +243,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"({type(error).__name__}: {error}); no report was written"
         )
         return EXIT_INCOMPLETE
+    document = result.document()
     try:
-        paths = write_all(result.document(), out)
+        paths = write_all(document, out)
     except OSError as error:
         output.error(f"plivo-number-audit: error: the reports could not be written to {out}: {error}")
         return EXIT_INCOMPLETE if not result.complete else EXIT_USAGE
-    summarise(result, paths, sys.stdout)
+    summarise(result, paths, sys.stdout, document)
     return result.exit_code

@@ -149,8 +149,7 @@ class AuditResult:
                 for f in sorted(findings, key=lambda f: (-f.severity, f.rule, f.number, f.key))
             ],
         }
-        cleaned: dict[str, Any] = self.output.value(document)
-        return cleaned
+        return self.output.document(document)
 
     def __repr__(self) -> str:
         findings = len(self.evaluation.findings)

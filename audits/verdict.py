@@ -58,7 +58,9 @@ def rule_verdicts(document: dict[str, Any]) -> list[RuleVerdict]:
         failing = []
         if threshold["crossed"] and fail_on is not None:
             failing = [f for f in open_findings if Severity.parse(f["severity"]) >= fail_on]
-        reported = [f for f in open_findings if f not in failing] if failing else open_findings
+        # By identity: comparing finding dicts made this quadratic (51 s for 60,000 findings).
+        failing_ids = {id(f) for f in failing}
+        reported = [f for f in open_findings if id(f) not in failing_ids]
         if failing:
             outcome = Outcome.FAILED
         elif not document["complete"]:
