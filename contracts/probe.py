@@ -199,9 +199,13 @@ def _explain_response(response: httpx.Response, target: Target) -> tuple[str, st
         )
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError) as error:
+        # ValueError covers bad UTF-8 and integers past Python's digit limit; RecursionError
+        # a document nested deeper than the parser goes.
+        why = "nested too deeply to parse" if isinstance(error, RecursionError) else str(error)[:120]
         return (
-            f"{request} answered {status} with a body that is not JSON ({kind or 'no content-type'})",
+            f"{request} answered {status} ({kind or 'no content-type'}) with a body that is not "
+            f"usable JSON ({why})",
             f"is this the Number API? {_FIX_URL}",
         )
     if not isinstance(body, dict):
