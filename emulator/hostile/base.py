@@ -210,7 +210,10 @@ class Hostile:
 
     async def send(self, request: Request, reply: Reply, conn: Connection, ctx: Context) -> bool:
         """Write ``reply``; True keeps the connection open for the next request."""
-        await conn.write(reply.head(len(reply.body)) + reply.body)
+        if request.method == "HEAD" or reply.status in (204, 304) or reply.status < 200:
+            await conn.write(reply.head(len(reply.body) if request.method == "HEAD" else None))
+        else:
+            await conn.write(reply.head(len(reply.body)) + reply.body)
         return True
 
     def __repr__(self) -> str:

@@ -44,6 +44,10 @@ class HostileServerError(RuntimeError):
     """The hostile server itself failed (not the behaviour it was asked for)."""
 
 
+class BadRequest(ValueError):
+    """What the client sent is not an HTTP/1.1 request this server reads: answered 400, then closed."""
+
+
 class Control(Hostile):
     name = CONTROL
     family = "none"
@@ -80,21 +84,52 @@ class Connection:
         except asyncio.IncompleteReadError:
             return None
         lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = lines[0].split(" ", 2)
+        request_line = lines[0].split(" ")
+        if len(request_line) != 3 or not request_line[2].startswith("HTTP/1."):
+            raise BadRequest("malformed request line")
+        method, target, _version = request_line
         headers = []
         for line in lines[1:]:
             if ":" in line:
                 key, _, value = line.partition(":")
                 headers.append((key.strip().lower(), value.strip()))
-        length = int(dict(headers).get("content-length", "0") or 0)
-        if not 0 <= length <= MAX_REQUEST_BODY:
-            raise ValueError(f"request body of {length} bytes")
-        body = await self.reader.readexactly(length) if length else b""
-        parts = urlsplit(target)
+        fields = dict(headers)
+        if "chunked" in fields.get("transfer-encoding", "").lower():
+            body = await self.read_chunked()
+        else:
+            try:
+                length = int(fields.get("content-length", "0") or 0)
+            except ValueError:
+                raise BadRequest("Content-Length is not a number") from None
+            if not 0 <= length <= MAX_REQUEST_BODY:
+                raise BadRequest(f"request body of {length} bytes")
+            body = await self.reader.readexactly(length) if length else b""
+        try:
+            parts = urlsplit(target)
+        except ValueError:
+            raise BadRequest("malformed request target") from None
         query = tuple(parse_qsl(parts.query, keep_blank_values=True))
         seen = (method, parts.path, "&".join(sorted(f"{k}={v}" for k, v in query)))
         attempts[seen] += 1
         return Request(method, parts.path, query, tuple(headers), body, index, attempts[seen])
+
+    async def read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            line = await self.reader.readuntil(b"\r\n")
+            try:
+                length = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadRequest("malformed chunk size") from None
+            if length == 0:
+                await self.reader.readuntil(b"\r\n")  # no trailers are expected
+                return b"".join(chunks)
+            size += length
+            if size > MAX_REQUEST_BODY:
+                raise BadRequest(f"request body over {MAX_REQUEST_BODY} bytes")
+            chunks.append(await self.reader.readexactly(length))
+            await self.reader.readexactly(2)
 
     async def write(self, data: bytes) -> None:
         self.writer.write(data)
@@ -184,8 +219,12 @@ class _Server:
                 keep = await self.hostile.send(request, reply, conn, self.ctx)
                 if not keep or (request.header("connection") or "").lower() == "close":
                     return
+        except BadRequest as error:
+            refusal = Reply.of_json(400, {"error": f"hostile server: {error}"})
+            with contextlib.suppress(ConnectionError):
+                await conn.write(refusal.head(len(refusal.body)) + refusal.body)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            return  # the client went away or sent garbage: its business
+            return  # the client went away or sent more than a header block may hold: its business
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug in a behaviour: the with block must hear of it

@@ -9,7 +9,9 @@ is the evidence. Drips and hangs show as a DeadlineExceeded within the probe's d
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import socket
 import subprocess
 import sys
 import zlib
@@ -191,3 +193,47 @@ def test_cli_lists_the_catalogue_by_family() -> None:
     )
     assert unknown.returncode == 2
     assert "unknown hostile behaviour 'nope'" in unknown.stderr
+
+
+def _raw(base_url: str, data: bytes) -> bytes:
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_garbage_from_a_client_is_its_own_business_not_a_server_error() -> None:
+    # The contract suite fuzzes its targets; the hostile server must not count that as its own crash.
+    with serve_hostile(CONTROL, auth_id=AUTH_ID, auth_token=TOKEN) as base_url:
+        assert _raw(base_url, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+        bad_length = b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n"
+        assert _raw(base_url, bad_length).startswith(b"HTTP/1.1 400 ")
+
+
+def test_chunked_bodies_and_head_requests_are_spoken_correctly() -> None:
+    auth = "Basic " + base64.b64encode(f"{AUTH_ID}:{TOKEN}".encode()).decode()
+    with serve_hostile(CONTROL, auth_id=AUTH_ID, auth_token=TOKEN) as base_url:
+        numbers = httpx.get(base_url + LIST, auth=(AUTH_ID, TOKEN), timeout=10).json()["objects"]
+        number = numbers[0]["number"]
+        body = b'{"alias": "chunked"}'
+        chunked = (
+            (
+                f"POST {LIST}{number}/ HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n"
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            ).encode()
+            + f"{len(body):x}\r\n".encode()
+            + body
+            + b"\r\n0\r\n\r\n"
+        )
+        assert _raw(base_url, chunked).startswith(b"HTTP/1.1 202 ")
+        got = httpx.get(f"{base_url}{LIST}{number}/", auth=(AUTH_ID, TOKEN), timeout=10).json()
+        assert got["alias"] == "chunked"
+        head = _raw(
+            base_url,
+            f"HEAD {LIST} HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n".encode(),
+        )
+        assert head.startswith(b"HTTP/1.1 ")
+        assert head.endswith(b"\r\n\r\n")  # headers only, never a body
