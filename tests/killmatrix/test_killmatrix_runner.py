@@ -86,22 +86,23 @@ def test_a_variant_is_served_by_the_variants_module() -> None:
 def test_a_defect_served_on_loopback_is_killed_by_the_suite() -> None:
     accounts, unrent = cli.accounts_and_unrent(seed=7, numbers=60)
     spec = RunSpec(
-        defect="limit_clamped",
+        defect="offset_ignored",
         seed=7,
         numbers=60,
         accounts=accounts,
         unrent=unrent,
-        keyword="limit",
-        timeout_s=120,
+        keyword="pagination",
+        timeout_s=300,
     )
     result = run_one(spec)
     assert result.verdict == "killed", result.log_tail
     assert result.failed_tests
-    assert all("limit" in t for t in result.failed_tests)
+    assert all("pagination" in t for t in result.failed_tests)
+    assert set(result.failure_messages) == set(result.failed_tests)
     assert result.first_failure_test_s is not None
     assert result.first_failure_wall_s is not None
     assert result.first_failure_wall_s >= result.first_failure_test_s
-    assert "--defect limit_clamped" in result.emulator_command
+    assert "--defect offset_ignored" in result.emulator_command
     for secret in accounts.secrets:
         assert secret not in result.emulator_command + result.pytest_command + result.log_tail
 
