@@ -445,8 +445,19 @@ class _Crawler:
 
     async def cross_check(self) -> None:
         """Per-type totals against what the unfiltered list showed; crawl a type it hid."""
-        types = documented_types()
-        checks = await asyncio.gather(*(self.type_total(t, i) for i, t in enumerate(types)))
+        types = list(documented_types())
+        results: dict[str, tuple[str, int | None, str | None]] = {}
+
+        async def checker(client: httpx.AsyncClient) -> None:
+            # Each checker has a client to itself: a request queued behind another on a shared
+            # one-connection client would spend its deadline waiting, not being answered.
+            while types and self.fatal is None:
+                kind = types.pop(0)
+                results[kind] = await self.type_total(kind, client)
+
+        clients = [await self.client(i) for i in range(min(self.settings.concurrency, len(types)))]
+        await asyncio.gather(*(checker(c) for c in clients))
+        checks = [results[kind] for kind in documented_types() if kind in results]
         hidden = []
         for kind, total, sample in checks:
             if total is None:
@@ -481,9 +492,8 @@ class _Crawler:
     def _seen(self, kind: str) -> int:
         return sum(1 for r in self.records.values() if (r.number_type or "").lower() == kind)
 
-    async def type_total(self, kind: str, index: int) -> tuple[str, int | None, str | None]:
+    async def type_total(self, kind: str, client: httpx.AsyncClient) -> tuple[str, int | None, str | None]:
         """total_count for ``type=kind`` (one limit=1 request), and the listed number's type."""
-        client = await self.client(index)
         try:
             page = await self.fetch_retried({"type": kind}, 0, client, limit=1)
         except _PageError as error:

@@ -43,7 +43,7 @@ ROOT = Path(__file__).parents[2]
 AUTH_ID = "MAHOSTILEAUDIT00TEST"
 TOKEN = "Hostile-Audit-Token-0123456789-AbCdEfGhIjKlMn"
 NUMBERS = 60
-PARALLEL = 6
+PARALLEL = 4
 SUBPROCESS_TIMEOUT_S = 180
 AUDIT_ARGS = [
     "--timeout",
