@@ -24,7 +24,7 @@ from audits.output import Output
 from audits.policy import PolicyError, load_policy
 from audits.progress import Progress
 from audits.ratelimit import DEFAULT_RATE, PLIVO_REQUESTS, PLIVO_WINDOW_S
-from audits.report import write_all
+from audits.report import write_all, write_stopped
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, AuditResult, run_audit
 from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, Target, TargetError, embedded_emulator, live_target
 
@@ -238,9 +238,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.error(f"plivo-number-audit: error: {error}")
         return EXIT_USAGE
     except Exception as error:  # never a traceback: it could quote what a server sent
-        output.error(
-            f"plivo-number-audit: error: the audit stopped on an unexpected error "
-            f"({type(error).__name__}: {error}); no report was written"
+        reason = output.text(f"the audit stopped on an unexpected error ({type(error).__name__}: {error})")
+        output.error(f"plivo-number-audit: error: {reason}")
+        try:
+            paths = write_stopped(reason, args.out)
+        except OSError:
+            return EXIT_INCOMPLETE
+        output.print(
+            f"audit INCOMPLETE\n  INCOMPLETE: {reason}\n  reports: {', '.join(map(str, paths.values()))}"
         )
         return EXIT_INCOMPLETE
     document = result.document()

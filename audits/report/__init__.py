@@ -10,7 +10,15 @@ from audits.report.html_report import write_html
 from audits.report.json_report import write_json
 from audits.report.junit_report import write_junit
 
-__all__ = ["REPORT_FILES", "write_all", "write_csv", "write_html", "write_json", "write_junit"]
+__all__ = [
+    "REPORT_FILES",
+    "write_all",
+    "write_csv",
+    "write_html",
+    "write_json",
+    "write_junit",
+    "write_stopped",
+]
 
 REPORT_FILES = ("audit.html", "audit.json", "audit.xml", "audit.csv")
 
@@ -24,4 +32,48 @@ def write_all(document: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     write_csv(document, paths["audit.csv"])
     write_junit(document, paths["audit.xml"])
     write_html(document, paths["audit.html"])
+    return paths
+
+
+def write_stopped(reason: str, out_dir: str | Path) -> dict[str, Path]:
+    """The four reports of an audit that stopped before it had a document: INCOMPLETE, with ``reason``.
+
+    The last resort of ``python -m audits`` (an unexpected error): nothing was judged, and
+    every report says so instead of leaving last night's in place. ``reason`` must already
+    have passed through the run's Output.
+    """
+    import csv
+    import html
+    import json
+    import xml.etree.ElementTree as ET
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / name for name in REPORT_FILES}
+    document = {
+        "status": "INCOMPLETE",
+        "complete": False,
+        "incomplete_reasons": [reason],
+        "exit_code": 3,
+        "findings": [],
+    }
+    paths["audit.json"].write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    with paths["audit.csv"].open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["number", "rule", "severity", "message"])
+        writer.writerow(["", "INCOMPLETE", "", f"the audit stopped: {reason}"])
+    root = ET.Element("testsuites", name="plivo-number-audit")
+    suite = ET.SubElement(root, "testsuite", name="plivo-number-audit.inventory", tests="1", errors="1")
+    case = ET.SubElement(suite, "testcase", classname="audits.inventory", name="complete")
+    ET.SubElement(case, "error", message="inventory INCOMPLETE").text = reason
+    ET.ElementTree(root).write(paths["audit.xml"], encoding="utf-8", xml_declaration=True)
+    paths["audit.html"].write_text(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Plivo number audit: INCOMPLETE</title></head>"
+        '<body data-status="INCOMPLETE"><h1>Plivo number compliance audit '
+        '<span id="status">INCOMPLETE</span></h1>'
+        '<div id="incomplete"><strong>INCOMPLETE inventory.</strong> The audit stopped before it '
+        f"could judge any number:<ul><li>{html.escape(reason)}</li></ul></div></body></html>\n",
+        encoding="utf-8",
+    )
     return paths

@@ -218,3 +218,30 @@ def test_a_drip_is_cut_at_the_request_deadline_not_per_read(tmp_path: Path) -> N
         )  # fmt: skip
     assert done.returncode == EXIT_INCOMPLETE
     assert "no complete answer within 5 s (--timeout: the whole exchange, body included)" in done.stdout
+
+
+def test_an_unexpected_error_still_writes_incomplete_reports_without_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import audits.cli
+
+    def explode(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(f"bug while quoting {TOKEN.lower()}")
+
+    monkeypatch.setenv("PLIVO_AUTH_ID", AUTH_ID)
+    monkeypatch.setenv("PLIVO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setattr(audits.cli, "run_audit", explode)
+    code = audits.cli.main(["--base-url", "http://127.0.0.1:9", "--out", str(tmp_path), "--no-progress"])
+    printed = capsys.readouterr()
+    assert code == EXIT_INCOMPLETE
+    doc = json.loads((tmp_path / "audit.json").read_text())
+    assert doc["status"] == "INCOMPLETE"
+    assert doc["incomplete_reasons"] == [
+        "the audit stopped on an unexpected error (RuntimeError: bug while quoting ***)"
+    ]
+    assert 'id="status">INCOMPLETE<' in (tmp_path / "audit.html").read_text()
+    assert "INCOMPLETE" in (tmp_path / "audit.csv").read_text()
+    assert "inventory INCOMPLETE" in (tmp_path / "audit.xml").read_text()
+    everything = printed.out + printed.err + "".join(p.read_text() for p in tmp_path.iterdir())
+    assert TOKEN.lower() not in everything.lower()
+    assert printed.out.startswith("audit INCOMPLETE")
