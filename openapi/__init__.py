@@ -123,6 +123,9 @@ def _tolerate(node: Any) -> Any:
         out = {"anyOf": [documented, *alternatives]}
         if "description" in node:
             out["description"] = node["description"]
+    if isinstance(out.get("x-tolerated-content"), dict) and isinstance(out.get("content"), dict):
+        # Request encodings we accept though the page shows only one (an ``ours`` convention).
+        out["content"] = {**out["content"], **out["x-tolerated-content"]}
     for method in ("get", "post", "put", "patch", "delete"):
         operation = out.get(method)
         if isinstance(operation, dict) and operation.get("x-observed-parameters"):
@@ -238,3 +241,21 @@ def _walk_observations(node: Any, pointer: str) -> Iterator[Observation]:
         if key not in ("x-observed", "x-observed-parameters"):
             escaped = str(key).replace("~", "~0").replace("/", "~1")
             yield from _walk_observations(value, f"{pointer}/{escaped}")
+
+
+# The companion spec of the compliance objects a number points to (10DLC brands and
+# campaigns, profiles, toll-free verifications, compliance applications). Served at the
+# same two levels by the same helpers; nothing above changes for number.yaml.
+COMPLIANCE_SPEC_PATH = Path(__file__).with_name("compliance.yaml")
+
+
+@functools.cache
+def _compliance(level: Level) -> dict[str, Any]:
+    with COMPLIANCE_SPEC_PATH.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return cast(dict[str, Any], _tolerate(raw) if level == "tolerant" else _document(raw))
+
+
+def load_compliance_spec(level: Level = "tolerant") -> dict[str, Any]:
+    """A fresh copy of ``compliance.yaml`` at ``level`` (as :func:`load_spec` serves number.yaml)."""
+    return copy.deepcopy(_compliance(_check_level(level)))
