@@ -263,6 +263,12 @@ UPDATE_202 = constraint(
     "a successful update answers 202 (200 is as correct: the page gives no status)",
     "D14: Plivo's convention for changes; the page shows only the body",
 )
+UPDATE_FORM = constraint(
+    "update-form-encoded",
+    "ours",
+    "an update sent as application/x-www-form-urlencoded is accepted like JSON",
+    "our emulator's convention; the page's example and every SDK send JSON",
+)
 UNFILTERED_IS_EVERYTHING = constraint(
     "unfiltered-is-everything",
     "ours",

@@ -32,18 +32,27 @@ def _equals(prop: str) -> Predicate:
     return lambda obj, value: obj.get(prop) == value
 
 
-# Filters whose meaning the spec gives in words only; the strings quote the spec.
-PROSE_FILTERS: dict[str, tuple[str, Predicate]] = {
-    "type": ("Filter by number type.", _equals("number_type")),
+# Filters whose meaning the spec gives in words only; the strings quote the spec. The third
+# item is the object property the filter reads.
+PROSE_FILTERS: dict[str, tuple[str, Predicate, str]] = {
+    "type": ("Filter by number type.", _equals("number_type"), "number_type"),
     "number_startswith": (
         'Filter by prefix of the number (digits, without "+").',
         lambda obj, value: str(obj.get("number", "")).lstrip("+").startswith(value),
+        "number",
     ),
-    "subaccount": ("Objects answer it in `sub_account`.", _equals("sub_account")),
-    "alias": ("Filter by exact alias.", _equals("alias")),
-    "cnam_lookup": ("Filter by CNAM lookup status.", _equals("cnam_lookup")),
-    "tendlc_campaign_id": ("Filter by 10DLC campaign id.", _equals("tendlc_campaign_id")),
+    "subaccount": ("Objects answer it in `sub_account`.", _equals("sub_account"), "sub_account"),
+    "alias": ("Filter by exact alias.", _equals("alias"), "alias"),
+    "cnam_lookup": ("Filter by CNAM lookup status.", _equals("cnam_lookup"), "cnam_lookup"),
+    "tendlc_campaign_id": (
+        "Filter by 10DLC campaign id.",
+        _equals("tendlc_campaign_id"),
+        "tendlc_campaign_id",
+    ),
 }
+
+
+SERVICE_PROPERTIES = ("voice_enabled", "sms_enabled", "mms_enabled")
 
 
 @dataclass(frozen=True)
@@ -54,9 +63,18 @@ class Filter:
     source: str
     predicate: Predicate
     values: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # the object properties the meaning is judged on
 
     def holds(self, obj: Mapping[str, Any], value: str) -> bool:
         return self.predicate(obj, value)
+
+    def judgeable(self, obj: Mapping[str, Any], value: str) -> bool:
+        """Whether ``obj`` shows what this filter reads: an object without an optional key
+        (D9: not every object carries every key) can be neither expected nor unexpected."""
+        reads = self.reads
+        if reads == SERVICE_PROPERTIES:
+            reads = tuple(f"{service}_enabled" for service in value.split(","))
+        return all(prop in obj for prop in reads)
 
     def __repr__(self) -> str:
         return f"<Filter {self.name} ({self.source})>"
@@ -65,14 +83,18 @@ class Filter:
 def _maps_to(spec: Mapping[str, Any], level: openapi.Level) -> Predicate:
     prop = spec["property"]
     vocabulary: dict[str, str] = dict(spec["values"])
+    # Observed spellings of an object value (REGISTERED for COMPLETED, D4): the same state.
+    synonyms: dict[str, list[str]] = dict(spec.get("observed-synonyms") or {})
 
     def holds(obj: Mapping[str, Any], value: str) -> bool:
         # The filter's own word maps onto the object's; an object word (the Node SDK sends
-        # those) selects itself. Tolerant level also admits the recorded lower-case values.
+        # those) selects itself. Tolerant level also admits the recorded lower-case values
+        # and the recorded synonyms.
         wanted = vocabulary.get(value, value)
         got = obj.get(prop)
         if level == "tolerant" and isinstance(got, str):
-            return got.upper() == wanted.upper()
+            accepted = {wanted.upper(), *(s.upper() for s in synonyms.get(wanted, []))}
+            return got.upper() in accepted
         return bool(got == wanted)
 
     return holds
@@ -102,14 +124,18 @@ def filters(level: openapi.Level) -> dict[str, Filter]:
             continue
         enum = tuple(parameter.get("schema", {}).get("enum", ()))
         if "x-filter-maps-to" in parameter:
-            out[name] = Filter(name, "x-filter-maps-to", _maps_to(parameter["x-filter-maps-to"], level), enum)
+            maps = parameter["x-filter-maps-to"]
+            out[name] = Filter(
+                name, "x-filter-maps-to", _maps_to(maps, level), enum, reads=(maps["property"],)
+            )
         elif "x-filter-compares" in parameter:
-            out[name] = Filter(name, "x-filter-compares", _compares(parameter["x-filter-compares"]))
+            compares = parameter["x-filter-compares"]
+            out[name] = Filter(name, "x-filter-compares", _compares(compares), reads=(compares["property"],))
         elif parameter.get("x-filter-semantics") == "all-of":
-            out[name] = Filter(name, "x-filter-semantics: all-of", _all_of)
+            out[name] = Filter(name, "x-filter-semantics: all-of", _all_of, reads=SERVICE_PROPERTIES)
         elif name in PROSE_FILTERS:
-            text, predicate = PROSE_FILTERS[name]
-            out[name] = Filter(name, f"description: {text}", predicate, enum)
+            text, predicate, prop = PROSE_FILTERS[name]
+            out[name] = Filter(name, f"description: {text}", predicate, enum, reads=(prop,))
         else:
             raise KeyError(f"listNumbers filter {name!r} has no stated meaning; add it to PROSE_FILTERS")
     return out

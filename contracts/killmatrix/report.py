@@ -138,6 +138,9 @@ class Matrix:
             "survived": [r.defect for r in self.survived],
             "broken": [r.defect for r in self.broken],
             "families": self.families(),
+            # Defects must fail the strict run (documented and observed rules); variants must
+            # pass the default run (documented rules only). See openapi/PROVENANCE.md.
+            "levels": {"clean": "strict", "defects": "strict", "variants": "default"},
             # The other half: variants are correct APIs unlike ours, which the suite must pass.
             "sensitivity": round(self.kill_rate, 4),
             "specificity": round(self.specificity, 4),

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from emulator.process import parse_banner
+from openapi.redaction import Redactor
 
 from .junit import parse_junit
 
@@ -96,6 +97,17 @@ class RunSpec:
             return "clean"
         return "variant" if self.variant else "defect"
 
+    @property
+    def strict(self) -> bool:
+        """Defects (and the clean run) are judged under ``--strict``; variants at the default level.
+
+        ``--strict`` enforces documented and observed rules (openapi/PROVENANCE.md): a
+        defect breaks one of them. A variant is a correct target the default run, which
+        fails only documented rules, must pass; some variants (REGISTERED, lower-case
+        values, absolute links) deviate from what is observed, which --strict is for.
+        """
+        return self.kind != VARIANT
+
     def emulator_command(self) -> list[str]:
         module = "emulator.variants" if self.kind == VARIANT else "emulator.defects"
         command = [
@@ -116,6 +128,8 @@ class RunSpec:
             f"--profile={self.profile}", f"--hypothesis-seed={self.hypothesis_seed}",
             "-p", "no:randomly", "--no-reports", f"--junitxml={junit}", "-q",
         ]  # fmt: skip
+        if self.strict:
+            command.append("--strict")
         if self.fail_fast:
             command.append("-x")
         if self.keyword:
@@ -177,10 +191,8 @@ class RunResult:
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """Every spelling of every secret masked (openapi.redaction: case, base64, percent, userinfo)."""
+    return Redactor(secrets=secrets)(text)
 
 
 def _shell(command: list[str], secrets: list[str]) -> str:

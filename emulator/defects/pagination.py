@@ -120,14 +120,17 @@ class LimitCap25(Defect):
 
 
 @register
-class LimitClamped(Defect):
-    name = "limit_clamped"
+class LimitIgnored(Defect):
+    # Clamping a limit above 20 to 20 was once here; the page only says "Max: 20", so that
+    # is a correct target (emulator.variants limit_above_max_clamped). Ignoring a valid
+    # limit breaks "Results per page".
+    name = "limit_ignored"
     family = FAMILY
-    description = "limit above 20 is silently clamped to 20 and answered 200 instead of 400"
+    description = "every page holds 20 numbers whatever limit (1 to 19) the request asks for"
 
     def request(self, incoming: Incoming) -> Incoming:
         limit = incoming.query_value("limit")
-        if incoming.operation == "listNumbers" and limit is not None and limit.isdigit() and int(limit) > 20:
+        if incoming.operation == "listNumbers" and limit is not None and limit.isdigit() and int(limit) < 20:
             return incoming.with_query(limit="20")
         return incoming
 

@@ -257,7 +257,7 @@ PROBES: dict[str, Probe] = {
     "offset_off_by_one": lambda api: [api.list_page(limit=5, offset=5)],
     "offset_ignored_when_filtered": lambda api: [api.list_page(type="local", limit=5, offset=5)],
     "limit_cap_25": lambda api: [api.list_page(limit=25)],
-    "limit_clamped": lambda api: [api.list_page(limit=50)],
+    "limit_ignored": lambda api: [api.list_page(limit=5)],
     "total_count_is_page_size": lambda api: [api.list_page(limit=5)],
     "next_drops_filters": lambda api: [api.list_page(type="local", limit=5)],
     "next_null_too_early": _next_before_last,

@@ -140,7 +140,7 @@ def _matrix(clean: str = "green", variants: list[RunResult] | None = None) -> Ma
         clean=_run(CLEAN, clean),
         defects=[
             _run("offset_ignored", "killed"),
-            _run("limit_clamped", "killed"),
+            _run("limit_ignored", "killed"),
             _run("next_drops_filters", "survived"),
         ],
         seed=7,
@@ -164,7 +164,7 @@ def test_matrix_json_and_html(tmp_path: Path) -> None:
     assert data["total_runtime_s"] == 123.4
     page = html_path.read_text()
     assert page.startswith("<!DOCTYPE html>")
-    for name in ("offset_ignored", "limit_clamped", "next_drops_filters"):
+    for name in ("offset_ignored", "limit_ignored", "next_drops_filters"):
         assert f'id="{name}"' in page
     assert "&lt;does&gt;" in page  # escaped, not markup
     # Self-contained: nothing is loaded from elsewhere.
@@ -242,7 +242,7 @@ def test_tokens_never_reach_commands_or_reprs(tmp_path: Path) -> None:
         "MAKILLMATRIX0000000A", TOKEN, ("SAX", "sub-secret"), ("MAY", "other-secret"), ("extra-secret",)
     )
     assert TOKEN not in repr(accounts)
-    spec = RunSpec(defect="limit_clamped", seed=7, numbers=50, accounts=accounts, unrent=("14155550100",))
+    spec = RunSpec(defect="limit_ignored", seed=7, numbers=50, accounts=accounts, unrent=("14155550100",))
     assert TOKEN not in repr(spec)
     # The suite gets credentials through the environment, never the command line.
     assert not any(TOKEN in part for part in spec.pytest_command("http://127.0.0.1:1", tmp_path / "j.xml"))
