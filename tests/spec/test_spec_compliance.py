@@ -361,6 +361,35 @@ def test_nothing_is_closed_beyond_its_sources() -> None:
             assert "required" not in node, pointer
 
 
+def test_every_field_is_documented_or_observed() -> None:
+    """Each property of each object is named by a documented or an observed x-fields group, or
+    carries its own x-observed record."""
+    spec = openapi.load_compliance_spec("documented")
+    checked = 0
+    for pointer, node in _walk(spec["components"]["schemas"], "/components/schemas"):
+        if "/x-" in pointer or not isinstance(node.get("properties"), dict):
+            continue
+        grouped: dict[str, int] = {}
+        for group in node.get("x-fields", []):
+            if group.get("documented"):
+                assert "https://" in group["documented"], (pointer, group)
+                assert '"' in group["documented"], (pointer, group)
+            else:
+                assert SOURCE_CITATION.search(group["observed"]) or "number.yaml" in group["observed"], (
+                    pointer
+                )
+            for name in group["names"]:
+                grouped[name] = grouped.get(name, 0) + 1
+        assert set(grouped) <= set(node["properties"]), (pointer, set(grouped) - set(node["properties"]))
+        for name, schema in node["properties"].items():
+            own = bool(schema.get("x-observed"))
+            where = f"{pointer}/properties/{name}"
+            assert grouped.get(name, 0) <= 1, where
+            assert grouped.get(name, 0) + own >= 1, where
+            checked += 1
+    assert checked >= 120
+
+
 # ---------------------------------------------------------------- recorded bodies
 
 
