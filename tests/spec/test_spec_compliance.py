@@ -476,7 +476,7 @@ def test_every_schema_example_matches_its_schema(level: openapi.Level) -> None:
         for index, example in enumerate(schema.get("examples", [])):
             assert _errors(level, f"/components/schemas/{name}", example) == [], f"{name}.examples[{index}]"
             checked += 1
-    assert checked >= 4
+    assert checked >= 3
 
 
 # ---------------------------------------------------------------- status vocabularies
