@@ -8,6 +8,7 @@ second read proves the number matches its snapshot.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -37,7 +38,9 @@ RESTORABLE: dict[str, tuple[str, Any]] = {
     "cnam": ("cnam", lambda v: v),
 }
 # Fields that follow another field and come back with it (resource_uri names the subaccount).
-DERIVED = {"resource_uri": "sub_account"}
+# Fields that follow another one: put that one back and they come back with it.
+# sub_account_name (recorded in plivo-go's fixtures, D8) names the subaccount.
+DERIVED = {"resource_uri": "sub_account", "sub_account_name": "sub_account"}
 # Fields an update may legitimately leave as null or "" interchangeably (the spec says so for alias).
 _EMPTY_EQUIVALENT = {"alias"}
 
@@ -46,10 +49,18 @@ class RestoreFailed(AssertionError):
     """A live number could not be put back as it was; the message says what differs."""
 
 
+# The spec's path pattern for {number} (documented: "The phone number.").
+_PHONE_NUMBER = re.compile(r"\+?[0-9]{1,20}")
+
+
 def snapshot(target: Target, number: str) -> dict[str, Any] | None:
     """The number as the target serves it now, or None if it has none."""
     response = target.http.get(target.number_path(number), auth=httpx.BasicAuth(*target.credentials.basic))
     if response.status_code == 404:
+        return None
+    if 400 <= response.status_code < 500 and not _PHONE_NUMBER.fullmatch(number):
+        # Not a phone number at all: a target may refuse it (400) instead of looking it up;
+        # either way there is nothing of it to restore.
         return None
     if response.status_code != 200:
         raise RestoreFailed(
