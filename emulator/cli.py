@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import ipaddress
+import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -171,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_port,
         default=8765,
         help="TCP port, 0 to 65535; 0 picks a free one (default: %(default)s)",
+    )
+    net.add_argument(
+        "--ready-json",
+        action="store_true",
+        help=(
+            "for launchers: instead of the banner, print exactly one JSON object line on stdout once "
+            "listening (base_url, auth_id, auth_token, subaccounts, other_account, pid, seed, level, "
+            "defect or variant); it holds every credential, so read it through a pipe, never a log"
+        ),
     )
     net.add_argument(
         "--log-level",
@@ -345,6 +356,32 @@ def banner(url: str, app: Any) -> str:
     return "\n".join(lines)
 
 
+def ready_record(url: str, app: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """What ``--ready-json`` prints: where the emulator listens and every credential it serves.
+
+    The machine-readable twin of ``banner``, for launchers (emulator.process, the kill
+    matrix). It holds auth tokens: meant for a pipe to the launcher, never for a log.
+    ``defect`` and ``variant`` are set by the extensions' options (None without them).
+    """
+    demo = app.state.demo
+    config = app.state.config
+    other_id, other_token = demo.other_account
+    return {
+        "ready": True,
+        "base_url": url,
+        "auth_id": demo.auth_id,
+        "auth_token": demo.auth_token,
+        "subaccounts": [{"auth_id": sub_id, "auth_token": token} for sub_id, token in demo.subaccounts],
+        "other_account": {"auth_id": other_id, "auth_token": other_token},
+        "pid": os.getpid(),
+        "seed": config.seed,
+        "numbers": config.numbers,
+        "level": config.level,
+        "defect": getattr(args, "defect", None),
+        "variant": getattr(args, "variant", None),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     extensions = _extensions()
@@ -381,7 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "demo credentials printed below",
             file=sys.stderr,
         )
-    print(banner(url, app), flush=True)
+    if args.ready_json:
+        # One line, flushed: the launcher reads it as the signal that the port is open.
+        print(json.dumps(ready_record(url, app, args)), flush=True)
+    else:
+        print(banner(url, app), flush=True)
     server = serving.server_for(serving.ServedApp(app), args.log_level)
     try:
         server.run(sockets=[sock])

@@ -12,13 +12,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from emulator import EmulatorConfig, create_app
 from emulator.cli import build_parser, config_from, main
-from emulator.process import parse_banner, spawn
+from emulator.process import READY_FIELDS, parse_ready, spawn
 from openapi.redaction import forms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,10 +37,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def _serving(*args: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """Start the CLI on a free port; yield its base URL and the banner's fields."""
+def _serving(*args: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Start the CLI on a free port; yield its base URL and its ready record."""
     with spawn(*args) as served:
-        yield served.base_url, parse_banner(served.banner)
+        yield served.base_url, served.ready
 
 
 def test_help_explains_every_option() -> None:
@@ -191,6 +192,98 @@ def test_banner_and_serving() -> None:
         assert response.json()["meta"]["total_count"] == 30
 
 
+def _first_stdout_line(*args: str) -> tuple[str, str]:
+    """Start ``python -m <args> --port 0``, read one stdout line, stop it; return the line and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", *args, "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        time.sleep(0.2)  # anything else it would print at start
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert out == "", "--ready-json prints exactly one line on stdout"
+    return line, err
+
+
+def test_ready_json_is_one_parseable_line_with_every_credential() -> None:
+    line, _ = _first_stdout_line(
+        "emulator", "--ready-json", "--seed", "9", "--numbers", "5", "--subaccounts", "2"
+    )
+    assert line.endswith("\n")
+    assert line.count("\n") == 1
+    record = json.loads(line)
+    assert parse_ready(line) == record
+    expected = create_app(EmulatorConfig(seed=9, numbers=5, subaccounts=2)).state.demo
+    assert record.keys() >= READY_FIELDS
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", record["base_url"])
+    assert (record["auth_id"], record["auth_token"]) == (expected.auth_id, expected.auth_token)
+    assert [(s["auth_id"], s["auth_token"]) for s in record["subaccounts"]] == [
+        tuple(pair) for pair in expected.subaccounts
+    ]
+    other = record["other_account"]
+    assert (other["auth_id"], other["auth_token"]) == tuple(expected.other_account)
+    assert isinstance(record["pid"], int)
+    assert record["pid"] > 0
+    assert (record["seed"], record["level"], record["defect"], record["variant"]) == (
+        9,
+        "tolerant",
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "option", "name"),
+    [
+        ("emulator.defects", "--defect", "offset_ignored"),
+        ("emulator.variants", "--variant", "order_descending"),
+    ],
+)
+def test_ready_json_names_the_defect_or_variant(module: str, option: str, name: str) -> None:
+    line, _ = _first_stdout_line(module, "--ready-json", option, name, "--numbers", "5")
+    record = json.loads(line)
+    assert record[option.lstrip("-")] == name
+    assert record.keys() >= READY_FIELDS
+
+
+def test_the_human_banner_stays_without_ready_json() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--seed", "9", "--numbers", "5"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl+C"):
+                break
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    banner = "".join(lines)
+    expected = create_app(EmulatorConfig(seed=9, numbers=5)).state.demo
+    assert re.search(r"^  base URL:\s+http://127\.0\.0\.1:\d+$", banner, re.MULTILINE), banner
+    assert f"auth_id:      {expected.auth_id}" in banner
+    assert f"auth_token:   {expected.auth_token}" in banner
+    assert "{" not in banner.splitlines()[0]
+
+
+def test_spawn_reports_the_emulators_own_message_when_it_cannot_start() -> None:
+    with pytest.raises(RuntimeError, match="--numbers"), spawn("--numbers", "-1"):
+        pass
+
+
 def test_auth_options_and_faults_take_effect(tmp_path: Path) -> None:
     app = create_app(EmulatorConfig(seed=2, numbers=12))
     numbers = app.state.store.snapshot(app.state.demo.auth_id)
@@ -251,11 +344,11 @@ def test_an_inventory_with_a_lone_surrogate_exits_2_naming_number_and_field(tmp_
 
 
 @contextmanager
-def _started(*args: str, stderr_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
-    """``python -m emulator --port 0 ARGS`` with stderr in a file; yields it and its banner fields."""
+def _started(*args: str, stderr_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """``python -m emulator --port 0 --ready-json ARGS``, stderr in a file; yields it and its ready record."""
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--port", "0", *args],
+            [sys.executable, "-m", "emulator", "--port", "0", "--ready-json", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -263,13 +356,9 @@ def _started(*args: str, stderr_path: Path) -> Iterator[tuple[subprocess.Popen[s
         )
     try:
         assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("Press Ctrl+C"):
-                break
-        fields = parse_banner("".join(lines))
-        assert "base URL" in fields, "".join(lines) + stderr_path.read_text()
+        line = process.stdout.readline()
+        fields = parse_ready(line)
+        assert fields is not None, line + stderr_path.read_text()
         threading.Thread(target=process.stdout.read, daemon=True).start()
         yield process, fields
     finally:
@@ -291,7 +380,7 @@ def test_a_signal_stops_the_server_promptly_even_with_answers_held_back(
             try:
                 outcomes.append(
                     httpx.get(
-                        f"{fields['base URL']}/v1/Account/{fields['auth_id']}/Number/",
+                        f"{fields['base_url']}/v1/Account/{fields['auth_id']}/Number/",
                         auth=(fields["auth_id"], fields["auth_token"]),
                         timeout=120,
                     )
@@ -318,7 +407,7 @@ def test_log_level_info_prints_one_line_per_request_without_credentials(tmp_path
     err = tmp_path / "err"
     with _started("--log-level", "info", "--numbers", "5", stderr_path=err) as (process, fields):
         auth_id, token = fields["auth_id"], fields["auth_token"]
-        with httpx.Client(base_url=fields["base URL"], auth=(auth_id, token)) as client:
+        with httpx.Client(base_url=fields["base_url"], auth=(auth_id, token)) as client:
             assert client.get(f"/v1/Account/{auth_id}/Number/", params={"limit": 2}).status_code == 200
             assert client.post(f"/v1/Account/{auth_id}/Number/1/", json={"alias": token}).status_code == 404
             # A token in the path and query still never reaches the log.
