@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from contracts.target import Target, shown_url
+from contracts.target import WAIT_OUT_429, Target, shown_url
 from openapi.bounded import BodyTooLarge, DeadlineExceeded
 from openapi.redaction import Redactor
 
@@ -52,7 +52,10 @@ def probe(target: Target, deadline_s: float) -> None:
     def attempt() -> None:
         try:
             with target.client(timeout=deadline_s) as client:
-                answer.append(client.get(target.numbers_path, params={"limit": 1}))
+                # One answer, not the guard's patience with 429s: the probe reports, the run waits.
+                answer.append(
+                    client.get(target.numbers_path, params={"limit": 1}, extensions={WAIT_OUT_429: False})
+                )
         except BaseException as error:  # every failure is reported, none raised here
             answer.append(error)
 
@@ -179,8 +182,9 @@ def _explain_response(response: httpx.Response, target: Target) -> tuple[str, st
         )
     if status == 429:
         return (
-            f"it answered 429 Too Many Requests to {request}, even after waiting",
-            "wait for the account's rate limit to reset, or lower --max-rate",
+            f"it answered 429 Too Many Requests to {request}",
+            "wait for the account's rate limit to reset (another run or client may be using it), "
+            "or lower --max-rate",
         )
     if status >= 500:
         return (

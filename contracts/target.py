@@ -39,11 +39,13 @@ from openapi.redaction import Redactor, strip_userinfo
 __all__ = [
     "DEFAULT_REQUEST_TIMEOUT",
     "SAFE_METHODS",
+    "WAIT_OUT_429",
     "BoundedHTTPTransport",
     "Credentials",
     "DeadlineBackend",
     "GuardedTransport",
     "InProcessASGITransport",
+    "OffTarget",
     "Pacer",
     "Target",
     "TargetError",
@@ -82,6 +84,13 @@ class TargetError(ValueError):
 
 class WriteRefused(RuntimeError):
     """A request the live target's write policy forbids; it was not sent."""
+
+
+class OffTarget(RuntimeError):
+    """A request to another host than the target's (a hostile ``meta.next``, say); it was not sent.
+
+    Every request carries the account's credentials: they go to ``--base-url`` and nowhere else.
+    """
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,8 @@ class Pacer:
 
 # Plivo answers 429 beyond 300 requests per 5 s and documents no Retry-After.
 RATE_LIMIT_PAUSES = (1.0, 2.0, 5.0)
+# A request extension: False hands a 429 straight back (the probe wants the first answer).
+WAIT_OUT_429 = "contracts.wait_out_429"
 
 
 _DEADLINE = threading.local()
@@ -290,9 +301,12 @@ class GuardedTransport(httpx.BaseTransport):
         policy: WritePolicy,
         pacer: Pacer | None = None,
         limits: Limits | None = None,
+        origin: str | None = None,
     ) -> None:
         self.inner = inner
         self.policy = policy
+        # scheme://host:port every request must go to (None: anywhere, for tests' mocks).
+        self.origin = _origin(httpx.URL(origin)) if origin else None
         self.pacer = pacer or Pacer(0)
         self.limits = limits or Limits(deadline_s=DEFAULT_REQUEST_TIMEOUT, max_bytes=MAX_BODY_BYTES)
         self.listeners: list[Listener] = []
@@ -327,10 +341,16 @@ class GuardedTransport(httpx.BaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.origin is not None and _origin(request.url) != self.origin:
+            raise OffTarget(
+                f"refused to send {request.method} {shown_url(str(request.url))}: not the target "
+                f"({shown_url(self.origin)}); the account's credentials go nowhere else "
+                "(did a link in an answer, such as meta.next, point elsewhere?)"
+            )
         self.policy.check(request.method, request.url.path)
         self.pacer.wait()
         response = self._exchange(request)
-        if self.policy.live:
+        if self.policy.live and request.extensions.get(WAIT_OUT_429, True):
             for pause in RATE_LIMIT_PAUSES:
                 if response.status_code != 429:
                     break
@@ -348,6 +368,11 @@ class GuardedTransport(httpx.BaseTransport):
 
     def __repr__(self) -> str:
         return f"GuardedTransport({self.policy!r}, {self.pacer!r})"
+
+
+def _origin(url: httpx.URL) -> str:
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return f"{url.scheme}://{url.host}:{port}"
 
 
 class _Unclosed(httpx.BaseTransport):
@@ -531,7 +556,7 @@ class Target:
     @property
     def guard(self) -> GuardedTransport:
         if self._guard is None:
-            self._guard = GuardedTransport(self.inner, self.policy, self.pacer, self.limits)
+            self._guard = GuardedTransport(self.inner, self.policy, self.pacer, self.limits, self.base_url)
         return self._guard
 
     @property

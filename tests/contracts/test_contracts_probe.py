@@ -23,6 +23,7 @@ from contracts.probe import ProbeFailed, probe
 from contracts.target import (
     BoundedHTTPTransport,
     Credentials,
+    OffTarget,
     Target,
     TargetError,
     TargetOptions,
@@ -317,3 +318,23 @@ def test_shown_url_drops_userinfo_query_and_fragment(url: str, shown: str) -> No
 def test_request_timeout_must_be_positive() -> None:
     with pytest.raises(TargetError, match="--request-timeout"):
         TargetOptions(request_timeout=0).validate()
+
+
+def test_a_request_to_another_host_is_refused_unsent() -> None:
+    # A hostile meta.next may name another host: following it would hand it the credentials.
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    target = _target(httpx.MockTransport(handler), live=True)
+    try:
+        with pytest.raises(OffTarget, match=r"not the target \(https://api\.example\.test:443\)"):
+            target.http.get("https://elsewhere.example/v1/Account/x/Number/", auth=("MA", TOKEN))
+        with pytest.raises(OffTarget):
+            target.http.get("http://api.example.test/v1/", auth=("MA", TOKEN))  # another scheme and port
+        target.http.get("https://api.example.test:443/v1/Account/x/Number/")
+    finally:
+        target.close()
+    assert [str(r.url) for r in sent] == ["https://api.example.test:443/v1/Account/x/Number/"]
