@@ -19,7 +19,7 @@ class JunitSummary:
     ``first_failure_s`` sums the ``time`` of every testcase up to and including the first
     failing one, in file order: pytest writes testcases in the order they ran (we run with
     ``-p no:randomly``), and each time covers setup, call and teardown. It leaves out start-up
-    and collection, which the streamed wall-clock figure of the runner includes.
+    and collection, which the wall-clock figure of the runner (from the reportlog plugin) includes.
     """
 
     tests: int = 0

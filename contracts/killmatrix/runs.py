@@ -6,6 +6,12 @@ command line as ``python -m emulator``, plus ``--defect``) or ``python -m emulat
 ``pytest contracts --base-url=... --allow-writes --unrent=...`` in a separate process with
 the credentials in the environment.
 
+The processes speak JSON to each other: the emulator is started with ``--ready-json`` and
+its one stdout line (base URL and credentials; it stays in a private temporary file) says
+it listens; the suite runs with the ``contracts.killmatrix.reportlog`` plugin, whose JSON
+lines (one per test report, timestamped) time the first failure, and its JUnit XML gives
+the counts, failing tests and messages. No display text is parsed.
+
 Verdicts: the clean run is green or red; a defect is killed (the suite failed it, as it
 must) or survived; a variant -- a correct API that differs from ours -- is passed (as it
 must) or a false alarm. Any run that did not complete is broken, which counts as neither.
@@ -14,7 +20,6 @@ must) or a false alarm. Any run that did not complete is broken, which counts as
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -25,10 +30,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from emulator.process import parse_banner
+from emulator.process import parse_ready
 from openapi.redaction import Redactor
 
 from .junit import parse_junit
+from .reportlog import OPTION as REPORTLOG_OPTION
+from .reportlog import read_log
 
 __all__ = ["CLEAN", "DEFECT", "VARIANT", "Accounts", "Kind", "RunResult", "RunSpec", "run_one"]
 
@@ -42,8 +49,6 @@ VERDICTS: dict[str, tuple[str, str]] = {
     VARIANT: ("passed", "false_alarm"),
 }
 ROOT = Path(__file__).resolve().parents[2]
-# A progress line of `pytest -q`: outcome letters, then maybe a percentage.
-PROGRESS = re.compile(r"^[.sxXFE]+(\s+\[\s*\d+%\])?\s*$")
 START_TIMEOUT_S = 60.0
 LOG_TAIL_CHARS = 4000
 
@@ -111,7 +116,7 @@ class RunSpec:
     def emulator_command(self) -> list[str]:
         module = "emulator.variants" if self.kind == VARIANT else "emulator.defects"
         command = [
-            self.python, "-m", module, "--host", "127.0.0.1", "--port", "0",
+            self.python, "-m", module, "--host", "127.0.0.1", "--port", "0", "--ready-json",
             "--seed", str(self.seed), "--numbers", str(self.numbers),
             "--auth-id", self.accounts.auth_id, "--auth-token", self.accounts.auth_token,
         ]  # fmt: skip
@@ -121,13 +126,15 @@ class RunSpec:
             command += ["--variant", self.defect]
         return command
 
-    def pytest_command(self, base_url: str, junit: Path) -> list[str]:
+    def pytest_command(self, base_url: str, junit: Path, reportlog: Path | None = None) -> list[str]:
         command = [
             self.python, "-m", "pytest", "contracts",
             f"--base-url={base_url}", "--allow-writes", f"--unrent={','.join(self.unrent)}",
             f"--profile={self.profile}", f"--hypothesis-seed={self.hypothesis_seed}",
             "-p", "no:randomly", "--no-reports", f"--junitxml={junit}", "-q",
         ]  # fmt: skip
+        if reportlog is not None:
+            command += ["-p", "contracts.killmatrix.reportlog", f"{REPORTLOG_OPTION}={reportlog}"]
         if self.strict:
             command.append("--strict")
         if self.fail_fast:
@@ -201,40 +208,32 @@ def _shell(command: list[str], secrets: list[str]) -> str:
     return redact(" ".join(shlex.quote(part) for part in command), secrets)
 
 
-class _Streamed:
-    """Reads a child's stdout as it comes, noting when the first failure letter appears."""
+class _Output:
+    """Reads a child's stdout to its end in a thread (a full pipe would stall it): the log tail."""
 
-    def __init__(self, stream: Any, started: float) -> None:
-        self.started = started
-        self.first_failure_s: float | None = None
-        self.chunks: list[str] = []
-        self._line = ""
+    def __init__(self, stream: Any) -> None:
+        self.chunks: list[bytes] = []
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
     def _read(self, stream: Any) -> None:
-        while True:
-            data = os.read(stream.fileno(), 4096)
-            if not data:
-                break
-            text = data.decode("utf-8", "replace")
-            self.chunks.append(text)
-            if self.first_failure_s is None:
-                self._scan(text)
-
-    def _scan(self, text: str) -> None:
-        for char in text:
-            if char == "\n":
-                self._line = ""
-                continue
-            self._line += char
-            if char in "FE" and PROGRESS.match(self._line):
-                self.first_failure_s = round(time.monotonic() - self.started, 3)
-                return
+        while data := os.read(stream.fileno(), 65536):
+            self.chunks.append(data)
 
     def join(self) -> str:
         self._thread.join(timeout=10)
-        return "".join(self.chunks)
+        return b"".join(self.chunks).decode("utf-8", "replace")
+
+
+def first_failure_wall_s(records: list[dict[str, Any]], started_at: float) -> float | None:
+    """Seconds from ``started_at`` (the launcher's ``time.time()`` when it started pytest) to
+    the end of the first failing report (setup, call or teardown) in the plugin's lines."""
+    for record in records:
+        if record.get("event") == "report" and record.get("outcome") == "failed":
+            stop = record.get("stop", record.get("time"))
+            if isinstance(stop, int | float):
+                return round(max(0.0, stop - started_at), 3)
+    return None
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
@@ -251,15 +250,25 @@ def _stop(process: subprocess.Popen[Any]) -> None:
         process.wait()
 
 
-def _wait_for_url(process: subprocess.Popen[Any], log: Path, deadline: float) -> str:
+def _wait_for_ready(process: subprocess.Popen[Any], out: Path, deadline: float) -> dict[str, Any]:
+    """The emulator's ready record: the first complete line of its stdout (``--ready-json``)."""
     while time.monotonic() < deadline:
-        url = parse_banner(log.read_text(errors="replace")).get("base URL")
-        if url:
-            return url
+        text = out.read_text(errors="replace")
+        if "\n" in text:
+            record = parse_ready(text.split("\n", 1)[0])
+            if record is None:
+                raise RuntimeError("the emulator's first stdout line is not its --ready-json record")
+            return record
         if process.poll() is not None:
             break
         time.sleep(0.05)
-    raise RuntimeError("the emulator did not print its base URL")
+    raise RuntimeError("the emulator did not print its ready line")
+
+
+def _tokens(ready: dict[str, Any]) -> list[str]:
+    """Every token in a ready record (main, subaccounts, the other account): secrets to mask."""
+    pairs = [ready, *ready.get("subaccounts", []), ready.get("other_account") or {}]
+    return [str(pair["auth_token"]) for pair in pairs if isinstance(pair, dict) and pair.get("auth_token")]
 
 
 def run_one(spec: RunSpec, workdir: Path | None = None) -> RunResult:
@@ -270,34 +279,35 @@ def run_one(spec: RunSpec, workdir: Path | None = None) -> RunResult:
     result.emulator_command = _shell(spec.emulator_command(), secrets)
     with tempfile.TemporaryDirectory(prefix=f"killmatrix-{spec.defect}-", dir=workdir) as tmp:
         tmpdir = Path(tmp)
-        emulator_log = tmpdir / "emulator.log"
-        junit = tmpdir / "junit.xml"
+        ready_out, emulator_err = tmpdir / "ready.json", tmpdir / "emulator.log"
+        junit, reportlog = tmpdir / "junit.xml", tmpdir / "reportlog.jsonl"
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         for name in list(env):
             if name.startswith("PLIVO_"):
                 del env[name]
-        with emulator_log.open("wb") as sink:
+        # The ready line holds every token: it goes to a private temporary file, never a log.
+        with ready_out.open("wb") as out, emulator_err.open("wb") as err:
             emulator = subprocess.Popen(
                 spec.emulator_command(),
                 cwd=ROOT,
                 env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
+                stdout=out,
+                stderr=err,
                 start_new_session=True,
             )
         try:
             try:
-                base_url = _wait_for_url(emulator, emulator_log, time.monotonic() + START_TIMEOUT_S)
+                ready = _wait_for_ready(emulator, ready_out, time.monotonic() + START_TIMEOUT_S)
+                secrets = [*secrets, *_tokens(ready)]
+                if ready["auth_id"] != spec.accounts.auth_id:
+                    raise RuntimeError("the emulator serves another main account than the one asked for")
             except RuntimeError as exc:
-                result.problem = (
-                    f"{exc}; its output:\n{emulator_log.read_text(errors='replace')[-LOG_TAIL_CHARS:]}"
-                )
-                result.log_tail = redact(result.problem, secrets)
-                result.problem = redact(result.problem, secrets)
+                problem = f"{exc}; its output:\n{emulator_err.read_text(errors='replace')[-LOG_TAIL_CHARS:]}"
+                result.problem = result.log_tail = redact(problem, secrets)
                 return result
-            command = spec.pytest_command(base_url, junit)
+            command = spec.pytest_command(str(ready["base_url"]), junit, reportlog)
             result.pytest_command = _shell(command, secrets)
-            pytest_started = time.monotonic()
+            pytest_started_at = time.time()  # the plugin's timestamps are time.time() too
             suite = subprocess.Popen(
                 command,
                 cwd=ROOT,
@@ -306,16 +316,15 @@ def run_one(spec: RunSpec, workdir: Path | None = None) -> RunResult:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            streamed = _Streamed(suite.stdout, pytest_started)
+            output = _Output(suite.stdout)
             try:
                 suite.wait(timeout=spec.timeout_s)
             except subprocess.TimeoutExpired:
                 _stop(suite)
                 result.problem = f"the suite did not finish within {spec.timeout_s:.0f} s and was stopped"
-            output = streamed.join()
             result.returncode = suite.returncode
-            result.first_failure_wall_s = streamed.first_failure_s
-            result.log_tail = redact(output[-LOG_TAIL_CHARS:], secrets)
+            result.first_failure_wall_s = first_failure_wall_s(read_log(reportlog), pytest_started_at)
+            result.log_tail = redact(output.join()[-LOG_TAIL_CHARS:], secrets)
         finally:
             _stop(emulator)
         _judge(result, parse_junit(junit), secrets)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -13,8 +15,19 @@ import pytest
 
 from contracts.killmatrix.junit import PARAGRAPH_CHARS, parse_junit
 from contracts.killmatrix.report import Matrix, write_reports
-from contracts.killmatrix.runs import CLEAN, VARIANT, Accounts, RunResult, RunSpec, _judge, _Streamed
+from contracts.killmatrix.reportlog import OPTION as REPORTLOG_OPTION
+from contracts.killmatrix.reportlog import read_log
+from contracts.killmatrix.runs import (
+    CLEAN,
+    VARIANT,
+    Accounts,
+    RunResult,
+    RunSpec,
+    _judge,
+    first_failure_wall_s,
+)
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "secret-token-123"
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="1" failures="2" skipped="1" tests="6" time="9.0">
@@ -255,16 +268,87 @@ def test_tokens_never_reach_commands_or_reprs(tmp_path: Path) -> None:
     assert TOKEN not in result.first_failure_message
 
 
-def test_streamed_output_times_the_first_failure_letter_only() -> None:
-    read_end, write_end = os.pipe()
-    with os.fdopen(read_end, "rb") as reader:
-        streamed = _Streamed(reader, time.monotonic())
-        # Header lines hold F and E (Faults, ERROR) but are not progress lines.
-        os.write(write_end, b"contracts target: Faults(off) ERROR-free\n...s..")
-        time.sleep(0.2)
-        assert streamed.first_failure_s is None
-        os.write(write_end, b"..F.E\n")
-        os.close(write_end)
-        output = streamed.join()
-    assert streamed.first_failure_s is not None
-    assert output.endswith("..F.E\n")
+PLUGGED_TESTS = """
+import pytest
+
+def test_passes():
+    pass
+
+def test_fails():
+    assert 1 == 2
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("setup broke")
+
+def test_errors(broken):
+    pass
+"""
+
+
+def test_the_reportlog_plugin_writes_one_json_line_per_report(tmp_path: Path) -> None:
+    (tmp_path / "test_plugged.py").write_text(PLUGGED_TESTS)
+    log = tmp_path / "log.jsonl"
+    started_at = time.time()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "-p",
+            "contracts.killmatrix.reportlog",
+            f"{REPORTLOG_OPTION}={log}",
+            "test_plugged.py",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = log.read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert records == read_log(log)
+    assert records[0]["event"] == "start"
+    reports = [(r["nodeid"], r["when"], r["outcome"]) for r in records[1:]]
+    assert reports == [
+        ("test_plugged.py::test_passes", "setup", "passed"),
+        ("test_plugged.py::test_passes", "call", "passed"),
+        ("test_plugged.py::test_passes", "teardown", "passed"),
+        ("test_plugged.py::test_fails", "setup", "passed"),
+        ("test_plugged.py::test_fails", "call", "failed"),
+        ("test_plugged.py::test_fails", "teardown", "passed"),
+        ("test_plugged.py::test_errors", "setup", "failed"),
+        ("test_plugged.py::test_errors", "teardown", "passed"),
+    ]
+    for record in records:
+        assert started_at <= record["time"] <= time.time()
+    wall = first_failure_wall_s(records, started_at)
+    assert wall is not None
+    assert wall >= records[5]["duration"]
+
+
+def test_first_failure_wall_time_is_the_first_failed_report_of_any_phase() -> None:
+    records = [
+        {"event": "start", "time": 100.0},
+        {"event": "report", "nodeid": "a", "when": "call", "outcome": "passed", "stop": 101.0},
+        {"event": "report", "nodeid": "b", "when": "setup", "outcome": "failed", "stop": 102.5},
+        {"event": "report", "nodeid": "c", "when": "call", "outcome": "failed", "stop": 103.0},
+    ]
+    assert first_failure_wall_s(records, 100.0) == 2.5
+    assert first_failure_wall_s(records[:2], 100.0) is None
+    assert first_failure_wall_s([], 100.0) is None
+
+
+def test_a_torn_last_line_is_left_out(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"event": "start", "time": 1.0}\n{"event": "rep')
+    assert read_log(log) == [{"event": "start", "time": 1.0}]
+    assert read_log(tmp_path / "never-written.jsonl") == []
