@@ -1,8 +1,9 @@
 """``reports/sdk.html``: per SDK and method, what was sent, whether it conformed, and the findings.
 
 One self-contained file (inline CSS, no scripts, nothing fetched). Differences from the reviewed findings
-list come first, marked DIFFERENCE. Nothing here can carry a token: requests are recorded with the
-Authorization header already reduced to the claimed user.
+list come first, marked DIFFERENCE. Requests are recorded with the Authorization header already reduced
+to the claimed user; what an SDK raised or a server answered can still quote a token, so the whole page
+passes the run's redactor (:mod:`contracts.redacting`) before it is written.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import datetime
 from collections import Counter
 from html import escape
 from pathlib import Path
+
+from contracts import redacting
 
 from .findings import KnownFinding, ObservedFinding
 from .run import Exchange, SdkRun
@@ -37,7 +40,7 @@ pre { margin: 0; }
 
 def write_report(run: SdkRun, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(run), encoding="utf-8")
+    path.write_text(redacting.redact(render(run)), encoding="utf-8")
     return path
 
 
