@@ -1,4 +1,4 @@
-"""The kill matrix as data, JSON and a self-contained HTML page.
+"""The kill matrix as data, JSON and a self-contained HTML page (openapi/templates/kill-matrix.html.j2).
 
 Two halves, side by side: sensitivity (the catalogued defects the suite kills) and
 specificity (the catalogued variants -- correct APIs unlike ours -- the suite passes).
@@ -8,11 +8,12 @@ A surviving defect is a hole in the suite; a failed variant is a false alarm.
 from __future__ import annotations
 
 import datetime
-import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from openapi.html import render
 
 from .runs import RunResult
 
@@ -158,140 +159,18 @@ class Matrix:
         return f"<Matrix {self.headline()}>"
 
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-h1{font-size:1.4em} table{border-collapse:collapse;width:100%;font-size:.9em}
-th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#f0f0f0} .killed,.passed{background:#e6f4e6} .survived,.false_alarm{background:#fbe3e3}
-.broken,.red{background:#fff1cc} .green{background:#e6f4e6}
-.void{background:#c62828;color:#fff;padding:1em;font-weight:bold}
-.ok{background:#2e7d32;color:#fff;padding:1em;font-weight:bold}
-.halves{display:flex;gap:2em} .halves>div{flex:1}
-code,pre{font-size:.85em}
-pre{white-space:pre-wrap;max-height:24em;overflow:auto;background:#f7f7f7;padding:.5em}
-td.num{text-align:right} td code{word-break:break-all}
-"""
 # Verdicts whose rows open with their details: what went wrong, or what a kill looked like.
 _DETAILED = ("survived", "broken", "red", "false_alarm")
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _seconds(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
-
-
-def _row(run: RunResult) -> str:
-    failed = "".join(
-        f"<li><code>{_e(t)}</code>"
-        + (
-            f"<pre>{_e(run.failure_messages[t])}</pre>"
-            if run.kind == "variant" and t in run.failure_messages
-            else ""
-        )
-        + "</li>"
-        for t in run.failed_tests
-    )
-    details = ""
-    if run.failed_tests or run.problem or run.verdict in _DETAILED:
-        details = (
-            "<details><summary>details</summary>"
-            + (f"<p>{_e(run.problem)}</p>" if run.problem else "")
-            + (f"<p>failing tests:</p><ul>{failed}</ul>" if failed else "")
-            + (
-                f"<p>first failure:</p><pre>{_e(run.first_failure_message)}</pre>"
-                if run.first_failure_message
-                else ""
-            )
-            + f"<p>emulator: <code>{_e(run.emulator_command)}</code></p>"
-            + f"<p>suite: <code>{_e(run.pytest_command)}</code></p>"
-            + f"<pre>{_e(run.log_tail)}</pre></details>"
-        )
-    allowed = f"<td>{_e(run.allowed_by)}</td>" if run.kind == "variant" else ""
-    return (
-        f'<tr class="{_e(run.verdict)}" id="{_e(run.defect)}"><td><code>{_e(run.defect)}</code></td>'
-        f"<td>{_e(run.family)}</td><td>{_e(run.description)}</td>{allowed}<td><b>{_e(run.verdict)}</b></td>"
-        f'<td class="num">{run.failures + run.errors} / {run.tests}</td>'
-        f"<td><code>{_e(run.first_failure)}</code>{details}</td>"
-        f'<td class="num">{_seconds(run.first_failure_test_s)}</td>'
-        f'<td class="num">{_seconds(run.first_failure_wall_s)}</td>'
-        f'<td class="num">{_seconds(run.duration_s)}</td></tr>'
-    )
-
-
-def _head(first: str, what: str, allowed_by: bool = False) -> str:
-    return (
-        f"<tr><th>{first}</th><th>family</th><th>{what}</th>"
-        + ("<th>allowed by</th>" if allowed_by else "")
-        + "<th>verdict</th><th>failed / tests</th><th>first failing test</th>"
-        "<th>first failure, s into the tests (JUnit)</th>"
-        "<th>first failure, s after pytest start (streamed)</th><th>run, s</th></tr>"
-    )
-
-
-def _links(runs: list[RunResult]) -> str:
-    return ", ".join(f'<a href="#{_e(r.defect)}">{_e(r.defect)}</a>' for r in runs) or "none"
-
-
-def _family_table(rows: dict[str, dict[str, int]], counted: str) -> str:
-    body = "".join(
-        f"<tr><td>{_e(name)}</td><td class='num'>{row[counted]} / {row['total']}</td></tr>"
-        for name, row in sorted(rows.items())
-    )
-    return f"<table><tr><th>family</th><th>{counted}</th></tr>{body}</table>"
-
-
 def to_html(matrix: Matrix) -> str:
-    banner = "void" if matrix.void or matrix.failed else "ok"
-    sensitivity = (
-        f"<div><h2>Sensitivity: defects killed</h2><p>{_e(matrix.sensitivity_line())}</p>"
-        f"<p>Survivors (holes in the suite): {_links(matrix.survived)}</p>"
-        f"{_family_table(matrix.families(), 'killed')}</div>"
+    """The page, from openapi/templates/kill-matrix.html.j2 (the reports' shared look; autoescaped)."""
+    return render(
+        "kill-matrix.html.j2",
+        matrix=matrix,
+        banner="void" if matrix.void or matrix.failed else "ok",
+        detailed=_DETAILED,
     )
-    specificity = (
-        f"<div><h2>Specificity: variants passed</h2><p>{_e(matrix.specificity_line())}</p>"
-        f"<p>False alarms (the suite failed a correct API): {_links(matrix.false_alarms)}</p>"
-        f"{_family_table(matrix.variant_families(), 'passed')}</div>"
-    )
-    defects = (
-        f"<h2>Defects</h2><table>{_head('defect', 'what it gets wrong')}"
-        f"{''.join(_row(r) for r in matrix.defects)}</table>"
-        if matrix.defects
-        else ""
-    )
-    variants = (
-        f"<h2>Variants</h2><table>{_head('variant', 'how it differs from our emulator', allowed_by=True)}"
-        f"{''.join(_row(r) for r in matrix.variants)}</table>"
-        if matrix.variants
-        else ""
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Kill matrix</title><style>{_CSS}</style></head>
-<body>
-<h1>Kill matrix of the contract suite</h1>
-<p class="{banner}">{_e(matrix.headline())}</p>
-<p>Started {_e(matrix.started_at)}; emulator seed {matrix.seed}, hypothesis seed {matrix.hypothesis_seed},
-profile <code>{_e(matrix.profile)}</code>, {matrix.jobs} runs in parallel, unrent numbers
-<code>{_e(",".join(matrix.unrent))}</code>. Each row served
-<code>python -m emulator.defects --defect NAME</code> (a defect: a subtly wrong API) or
-<code>python -m emulator.variants --variant NAME</code> (a variant: a correct API that differs from
-our emulator in a way the documentation allows) on loopback and ran
-<code>pytest contracts --base-url=... --allow-writes --unrent=...</code> against it.
-A defect is <b>killed</b> when the suite reports a failing test; <b>survived</b> when it is green.
-A variant is <b>passed</b> when the suite is green; a <b>false_alarm</b> when it fails.
-<b>broken</b>: the run did not complete (time-out, crash); it counts as neither.</p>
-<p>Time to first failure is given twice: summed JUnit testcase times up to the first failing test
-(time inside the tests), and wall-clock time from pytest's start to the first <code>F</code>/<code>E</code>
-in its streamed progress output (includes start-up and collection).</p>
-<div class="halves">{sensitivity if matrix.defects or not matrix.variants else ""}\
-{specificity if matrix.variants else ""}</div>
-<h2>Clean emulator</h2><table>{_head("run", "what it is")}{_row(matrix.clean)}</table>
-{defects}
-{variants}
-</body></html>
-"""
 
 
 def write_reports(matrix: Matrix, out_dir: Path) -> tuple[Path, Path]:

@@ -231,14 +231,14 @@ def test_variants_are_reported_beside_the_defects(tmp_path: Path) -> None:
         assert f'id="{name}"' in page
     assert "docs &lt;silent&gt;" in page  # allowed_by, escaped
     assert 'class="false_alarm"' in page
-    assert '<p class="void">' in page
+    assert '<p class="void headline fail">' in page
 
 
 def test_all_variants_passed_and_all_defects_killed_is_ok(tmp_path: Path) -> None:
     matrix = _matrix(variants=[_variant("order_descending", "passed")])
     matrix.defects = [d for d in matrix.defects if d.verdict == "killed"]
     assert not matrix.failed
-    assert '<p class="ok">' in write_reports(matrix, tmp_path)[1].read_text()
+    assert '<p class="ok headline pass">' in write_reports(matrix, tmp_path)[1].read_text()
 
 
 def test_a_red_clean_run_voids_the_matrix(tmp_path: Path) -> None:
@@ -352,3 +352,26 @@ def test_a_torn_last_line_is_left_out(tmp_path: Path) -> None:
     log.write_text('{"event": "start", "time": 1.0}\n{"event": "rep')
     assert read_log(log) == [{"event": "start", "time": 1.0}]
     assert read_log(tmp_path / "never-written.jsonl") == []
+
+
+HOSTILE = '<script>alert(1)</script> "onmouseover=alert(2) {{ 7*7 }}'
+
+
+def test_a_hostile_string_in_any_field_comes_out_escaped(tmp_path: Path) -> None:
+    def hostile(run: RunResult) -> RunResult:
+        for name, value in vars(run).items():
+            if isinstance(value, str) and name not in ("verdict", "kind"):
+                setattr(run, name, HOSTILE)
+        run.failed_tests = [HOSTILE]
+        run.failure_messages = {HOSTILE: HOSTILE}
+        return run
+
+    matrix = _matrix(variants=[hostile(_variant("order_descending", "false_alarm"))])
+    matrix.clean = hostile(matrix.clean)
+    matrix.defects = [hostile(run) for run in matrix.defects]
+    matrix.profile, matrix.unrent, matrix.started_at = HOSTILE, [HOSTILE], HOSTILE
+    page = write_reports(matrix, tmp_path)[1].read_text()
+    assert "<script" not in page
+    assert '"onmouseover' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;onmouseover=alert(2) {{ 7*7 }}" in page
+    assert 'id="&lt;script&gt;' in page  # in attributes too
