@@ -99,3 +99,27 @@ def test_behaviour_findings_are_shown_under_their_sdk() -> None:
     text = text_of(render(run))
     assert "Behaviour and surface observations" in text
     assert "NEW behaviour services-comma-string-refused" in text
+
+
+HOSTILE = '<script>alert(1)</script> "onmouseover=alert(2) {{ 7*7 }}'
+
+
+def test_a_hostile_string_in_any_field_comes_out_escaped() -> None:
+    known = KnownFinding(HOSTILE, "python", HOSTILE, HOSTILE, HOSTILE, HOSTILE)
+    run = SdkRun([known])
+    run.versions["python"] = HOSTILE
+    run.record(
+        "python",
+        HOSTILE,
+        HOSTILE,
+        [update_request(HOSTILE.encode())],
+        outcome=HOSTILE,
+    )
+    run.observe(ObservedFinding("python", HOSTILE, "behaviour " + HOSTILE, HOSTILE))
+    run.skipped["node"] = HOSTILE
+    run.complete = {"python"}
+    run.reconcile()
+    page = render(run)
+    assert "<script" not in page
+    assert '"onmouseover' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;onmouseover=alert(2) {{ 7*7 }}" in page
