@@ -29,11 +29,17 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_blank_none,
     )
     # Compact JSON for embedded data (the audit embeds 100,000 findings); keys kept in order.
     env.policies["json.dumps_kwargs"] = {"separators": (",", ":"), "sort_keys": False}
     env.filters["seconds"] = _seconds
     return env
+
+
+def _blank_none(value: Any) -> Any:
+    """A missing value (None) prints as nothing, not as the word "None"."""
+    return "" if value is None else value
 
 
 def _seconds(value: float | None, digits: int = 1) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from audits.policy import Policy, Threshold
 from audits.report import REPORT_FILES, write_all
+from audits.report.html_report import render_html
 from audits.rules import rule_ids
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
 from tests.audits.numbers import us_local, us_tollfree
@@ -187,3 +188,33 @@ def test_reports_list_the_crawl_notes(tmp_path: Path) -> None:
     assert "waits are capped" in paths["audit.html"].read_text()
     assert "note: the server asked to wait" in paths["audit.xml"].read_text()
     assert json.loads(paths["audit.json"].read_text())["notes"][0].startswith("the server asked")
+
+
+HOSTILE = '<script>alert(1)</script> "onmouseover=alert(2) {{ 7*7 }}'
+
+
+def _hostile(value: Any, key: str = "") -> Any:
+    """Every string in an audit document replaced by HOSTILE (rule ids stay: they join the tables)."""
+    if isinstance(value, dict):
+        return {(HOSTILE + k if key == "by_subaccount" else k): _hostile(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hostile(v, key) for v in value]
+    if isinstance(value, str) and key not in ("id", "rule", "severity", "default_severity", "status"):
+        return HOSTILE
+    return value
+
+
+def test_a_hostile_string_in_any_field_comes_out_escaped(tmp_path: Path) -> None:
+    result = audit_result(tmp_path, NUMBERS, problems=["page at offset 20 could not be read"])
+    result.notes.append("a note")
+    doc = _hostile(result.document())
+    doc["resolved"] = [dict(doc["findings"][0], first_seen=HOSTILE)]
+    page = render_html(doc)  # the HTML alone: the other reports parse some of these fields
+    assert page.count("<script") == 2  # the data block and the code block, nothing injected
+    assert page.count("</script>") == 2
+    outside_scripts = page.split('<script id="audit-data"')[0]
+    assert '"onmouseover' not in outside_scripts  # in the JSON data it is \"onmouseover: a string
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;onmouseover=alert(2) {{ 7*7 }}" in outside_scripts
+    assert 'href="&lt;script&gt;' in outside_scripts  # the rule's doc link, escaped in an attribute
+    data = page.split('<script id="audit-data" type="application/json">')[1].split("</script>")[0]
+    assert json.loads(data)["rows"][0][8] == HOSTILE  # the script gets the text back exactly
