@@ -197,10 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = _describe(future.result())
             results[name] = result
             first = (
-                f", first failure after {result.first_failure_test_s:.1f} s"
-                if result.first_failure_test_s
+                f", first failure after {result.first_failure_test_s:.1f} s in the tests"
+                if result.first_failure_test_s is not None
                 else ""
             )
+            if result.first_failure_wall_s is not None:
+                first += f" ({result.first_failure_wall_s:.1f} s after pytest start)"
             kind = "" if name == CLEAN else result.kind
             print(
                 f"  {kind:7} {name:36} {result.verdict:11} {result.failures + result.errors:3} failed{first} "
