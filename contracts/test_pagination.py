@@ -83,6 +83,7 @@ def _follow(target: Target, link: str | None, key: str) -> tuple[list[list[str]]
     pages, links = [], []
     auth = httpx.BasicAuth(*target.credentials.basic)
     while link:
+        assert link not in links, f"meta.{key} loops: {link!r} was followed before"
         links.append(link)
         assert len(links) <= 1000, f"meta.{key} links never end"
         response = target.http.get(link, auth=auth)
