@@ -38,8 +38,8 @@ from openapi.redaction import Redactor, strip_userinfo
 
 __all__ = [
     "DEFAULT_REQUEST_TIMEOUT",
+    "RATE_LIMIT_PAUSES",
     "SAFE_METHODS",
-    "WAIT_OUT_429",
     "BoundedHTTPTransport",
     "Credentials",
     "DeadlineBackend",
@@ -188,8 +188,6 @@ class Pacer:
 
 # Plivo answers 429 beyond 300 requests per 5 s and documents no Retry-After.
 RATE_LIMIT_PAUSES = (1.0, 2.0, 5.0)
-# A request extension: False hands a 429 straight back (the probe wants the first answer).
-WAIT_OUT_429 = "contracts.wait_out_429"
 
 
 _DEADLINE = threading.local()
@@ -350,7 +348,7 @@ class GuardedTransport(httpx.BaseTransport):
         self.policy.check(request.method, request.url.path)
         self.pacer.wait()
         response = self._exchange(request)
-        if self.policy.live and request.extensions.get(WAIT_OUT_429, True):
+        if self.policy.live:
             for pause in RATE_LIMIT_PAUSES:
                 if response.status_code != 429:
                     break
