@@ -1,17 +1,30 @@
-"""Hooks of the contract suite itself: live-target gates, coverage recording, the end summary."""
+"""Hooks of the contract suite itself: live-target gates, coverage recording, the end summary.
+
+A target that fails below HTTP (resets, truncation, a deadline or body cap passed, a
+link to another host) is not a contract rule broken, and its traceback runs through
+httpx, httpcore and schemathesis for hundreds of lines. Such a failure is reported in a
+few lines (what failed, on which request), and :data:`TRANSPORT_STREAK` of them in a
+row stop the run: a target that stopped answering is not tested any further.
+"""
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
+import httpx
 import pytest
+from _pytest._code.code import ReprFileLocation
 
 from contracts import redacting, report
 from contracts.run import settings
-from contracts.target import Target
+from contracts.target import OffTarget, Target, shown_url
+
+# Tests failing in a row at the transport level before the run stops.
+TRANSPORT_STREAK = 3
+_STREAK: list[int] = [0]
 
 _WORKER_KEY = "contracts_report"
 
@@ -69,3 +82,72 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in report.summary_lines(settings().options.level, outcome):
         terminalreporter.write_line(redacting.redact(line))
     terminalreporter.write_line(f"seed {settings().seed}: replay with --hypothesis-seed={settings().seed}")
+
+
+def transport_failure(error: BaseException | None) -> BaseException | None:
+    """The transport-level failure (an httpx transport error, an off-target refusal) behind ``error``."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, httpx.TransportError | OffTarget):
+            return current
+        pending += [current.__cause__, current.__context__]
+        pending += list(getattr(current, "exceptions", ()))  # exception groups (hypothesis, schemathesis)
+    return None
+
+
+def _short(
+    where: str, location: tuple[str, int | None], error: BaseException, streak_note: str = ""
+) -> redacting.RedactedRepr:
+    message = " ".join(str(error).split()) or type(error).__name__
+    headline = f"{type(error).__name__}: {message}"
+    lines = [f"E   the target failed below HTTP {where}: {headline}"]
+    try:
+        request = error.request  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request was attached
+        request = None
+    if isinstance(request, httpx.Request):
+        lines.append(
+            f"    request: {request.method} {shown_url(str(request.url))}?{request.url.query.decode()}"
+        )
+    lines.append(f"    (not a contract rule: the exchange itself failed{streak_note})")
+    path, lineno = location
+    return redacting.RedactedRepr("\n".join(lines), ReprFileLocation(path, lineno or 0, headline))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    result: pytest.TestReport = yield
+    if call.when == "teardown":
+        return result
+    error = transport_failure(call.excinfo.value) if call.excinfo is not None and result.failed else None
+    if error is None:
+        if call.when == "call" and result.passed:
+            _STREAK[0] = 0
+        return result
+    note = f"; {TRANSPORT_STREAK} such failures in a row stop the run"
+    result.longrepr = _short(f"in {call.when}", (result.location[0], result.location[1]), error, note)
+    _STREAK[0] += 1
+    if _STREAK[0] >= TRANSPORT_STREAK:
+        item.session.shouldstop = (
+            f"the target failed below HTTP in {_STREAK[0]} tests in a row (last: {type(error).__name__}); "
+            "stopping: check the target and --base-url, then run again"
+        )
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    result: pytest.CollectReport = yield
+    call = result.__dict__.get("call")
+    if result.failed and call is not None and call.excinfo is not None:
+        error = transport_failure(call.excinfo.value)
+        if error is not None:
+            result.longrepr = _short(
+                "while collecting (schemathesis draws examples then)", (collector.nodeid, None), error
+            )
+    return result

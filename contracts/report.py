@@ -193,10 +193,13 @@ def verdict(outcome: Outcome) -> str:
         f"{outcome.passed} passed, {outcome.failed} failed, {outcome.errors} errors, "
         f"{outcome.skipped} skipped"
     )
+    if outcome.interrupted:
+        return (
+            f"verdict: the run was interrupted ({counts}); the target was NOT shown to meet the contract, "
+            "see the errors above"
+        )
     if outcome.failed or outcome.errors:
         return f"verdict: the target did NOT meet the contract ({counts}); see the failures above"
-    if outcome.interrupted:
-        return f"verdict: the run was interrupted or could not start ({counts}); nothing is concluded"
     if not outcome.passed:
         if outcome.skipped:
             return f"verdict: nothing was checked: every test was skipped ({counts})"
