@@ -26,10 +26,11 @@ from contracts.target import RATE_LIMIT_PAUSES, Target, shown_url
 from openapi.bounded import BodyTooLarge, DeadlineExceeded
 from openapi.redaction import Redactor
 
-__all__ = ["GRACE_S", "ProbeFailed", "probe"]
+__all__ = ["CONNECT_TIMEOUT_S", "GRACE_S", "ProbeFailed", "probe"]
 
 # How long past its own deadline the probe thread may take before it is abandoned.
 GRACE_S = 5.0
+CONNECT_TIMEOUT_S = 10.0
 
 _DNS = (
     "name or service not known",
@@ -52,7 +53,9 @@ def probe(target: Target, deadline_s: float) -> None:
 
     def attempt() -> None:
         try:
-            with target.client(timeout=deadline_s) as client:
+            # An unroutable address shows as a connect that never completes: 10 s says enough.
+            timeout = httpx.Timeout(deadline_s, connect=min(CONNECT_TIMEOUT_S, deadline_s))
+            with target.client(timeout=timeout) as client:
                 answer.append(client.get(target.numbers_path, params={"limit": 1}))
         except BaseException as error:  # every failure is reported, none raised here
             answer.append(error)
@@ -131,7 +134,8 @@ def _explain_error(error: BaseException, target: Target, deadline_s: float) -> t
         )
     if isinstance(error, httpx.ConnectTimeout):
         return (
-            f"no connection to {host}:{port} within {deadline_s:g} s (unroutable address, firewall, or down)",
+            f"no connection to {host}:{port} within {min(CONNECT_TIMEOUT_S, deadline_s):g} s "
+            "(unroutable address, firewall, or down)",
             _FIX_URL,
         )
     if isinstance(error, httpx.TimeoutException):

@@ -2,8 +2,8 @@
 
 Each case runs ``pytest contracts --base-url=...`` in a subprocess (the generous timeout
 only catches a hang). Unroutable addresses are not dialled from here (this machine may
-only talk to loopback); :mod:`tests.contracts.test_contracts_probe` covers a connect
-timeout with a mock transport instead.
+only talk to loopback): a loopback listener whose backlog is full drops the handshake the
+same way, and stands in for one.
 """
 
 from __future__ import annotations
@@ -165,3 +165,18 @@ def test_a_target_that_never_answers_is_cut_off_by_the_deadline(tmp_path: Path) 
         silent.close()
     _assert_one_clear_line(result, "no complete answer", "3 s", "--request-timeout")
     assert elapsed < 120, "the 3 s deadline should have ended the run long before"
+
+
+def test_a_connect_that_never_completes(tmp_path: Path) -> None:
+    # The kernel drops SYNs to a listener whose backlog is full, as to an unroutable address.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        result = _run(f"http://127.0.0.1:{port}", tmp_path)
+    finally:
+        filler.close()
+        listener.close()
+    _assert_one_clear_line(result, f"no connection to 127.0.0.1:{port} within 3 s", "check --base-url")
