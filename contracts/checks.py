@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 import schemathesis
@@ -169,7 +169,7 @@ def _resource_uri_problem(obj: Mapping[str, Any], auth_id: str) -> str | None:
         accounts.add(str(obj["sub_account"]))
     if parts[2] not in accounts:
         return f"resource_uri {uri!r} names account {parts[2]!r}, not {' or '.join(sorted(accounts))}"
-    if parts[4].lstrip("+") != number.lstrip("+"):
+    if unquote(parts[4]).lstrip("+") != number.lstrip("+"):
         return f"resource_uri {uri!r} names number {parts[4]!r}, but the object's number is {number!r}"
     return None
 
@@ -188,7 +188,8 @@ def resource_uri_names_number_and_account(ctx: CheckContext, response: Response,
             if problem:
                 raise AssertionError(f"objects[{index}]: {problem}")
     if _operation_id(case) == "getNumber" and isinstance(body, dict):
-        asked = str((case.path_parameters or {}).get("number", "")).lstrip("+")
+        # Path values may arrive percent-encoded ("%2B1415..."): compare the numbers themselves.
+        asked = unquote(str((case.path_parameters or {}).get("number", ""))).lstrip("+")
         got = str(body.get("number", "")).lstrip("+")
         if got and got != asked:
             raise AssertionError(f"get of number {asked} answered number {got}")
