@@ -133,3 +133,15 @@ def test_outcome_counts_the_terminal_reporters_stats() -> None:
     stats: dict[str, list[object]] = {"passed": [1, 2], "failed": [3], "error": [4], "skipped": [5], "": [6]}
     assert Outcome.from_stats(stats, 1) == Outcome(passed=2, failed=1, errors=1, skipped=1)
     assert Outcome.from_stats({}, 2).interrupted
+
+
+def test_a_warning_quoting_a_token_is_masked_before_reporters_see_it() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(f"retrying with {TOKEN}", UserWarning, stacklevel=1)
+    record = caught[0]
+    redacting.pytest_warning_recorded(record, "runtest", "n", None)
+    assert str(record.message) == f"retrying with {MASK}"
+    assert isinstance(record.message, UserWarning)
