@@ -94,10 +94,17 @@ def test_subaccount_token_does_not_work_for_main(app: Starlette, demo: DemoCrede
 
 
 def test_unknown_number_is_404(main_api: Api) -> None:
-    for number in ("15550000000", "abc", "+17609915566"):
+    for number in ("15550000000", "+17609915566"):
         response = main_api.client.get(main_api.number_path(number))
         assert response.status_code == 404
         assert response.json()["error"] == "not found"
+
+
+def test_a_path_number_that_is_no_phone_number_is_400(main_api: Api) -> None:
+    """The spec's {number} is digits with an optional "+" ("The phone number.")."""
+    response = main_api.client.get(main_api.number_path("abc"))
+    assert response.status_code == 400
+    assert "number" in response.json()["error"]
 
 
 def test_get_answers_the_object_with_api_id(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
