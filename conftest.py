@@ -159,7 +159,14 @@ def pytest_configure(config: pytest.Config) -> None:
         deadline=None,
         database=None,
         print_blob=False,
-        suppress_health_check=list(hypothesis.HealthCheck),
+        # Health checks stay on but for two, each on purpose:
+        # - too_slow: the target may be a real network away; its latency is not our data's.
+        # - function_scoped_fixture: `full` (a crawl of the target) is the oracle for every
+        #   example of one test, read once per test on purpose; those tests never write.
+        suppress_health_check=[
+            hypothesis.HealthCheck.too_slow,
+            hypothesis.HealthCheck.function_scoped_fixture,
+        ],
         max_examples=PROFILES[profile]["property_examples"],
         stateful_step_count=PROFILES[profile]["stateful_step_count"],
     )
