@@ -126,8 +126,10 @@ def assert_filtered(
     naming ``type`` is judged against the universe, and any other against either.
     """
     strict = target.level == "documented"
-    got = crawl(target, chosen)
     everything = (universe or full).objects
+    if not everything:
+        pytest.skip("the account has no numbers: a filter cannot be judged on an empty list")
+    got = crawl(target, chosen)
     # Objects that do not show a property the filters read cannot be judged either way.
     unknowable = {
         str(o.get("number"))
