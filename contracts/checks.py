@@ -490,18 +490,12 @@ def refused(
     refusal and always fails.
     """
     code = response.status_code
-    strict_now = target.level == "documented"
+    strict_now = target.strict
     provenance.enforce(
         provenance.NO_SERVER_ERROR, code < 500, f"answered {code}: {message}", strict=strict_now
     )
     if rule is not None:
         provenance.enforce(rule, 400 <= code < 500, f"answered {code}, not a refusal: {message}", strict=True)
-        provenance.enforce(
-            exact, code == status, f"answered {code}, not {status}: {message}", strict=strict_now
-        )
-    else:
-        provenance.enforce(
-            exact, code == status, f"answered {code}, not {status}: {message}", strict=strict_now
-        )
+    provenance.enforce(exact, code == status, f"answered {code}, not {status}: {message}", strict=strict_now)
     if 400 <= code < 500:
         assert_error_body(response, target)

@@ -536,6 +536,11 @@ class Target:
     _shared: httpx.Client | None = None
 
     @property
+    def strict(self) -> bool:
+        """``--strict``: observed rules fail too, not only documented ones (contracts.provenance)."""
+        return self.level == "documented"
+
+    @property
     def auth_id(self) -> str:
         return self.credentials.auth_id
 

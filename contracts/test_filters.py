@@ -63,7 +63,7 @@ def universe(target: Target) -> Crawl:
         f"the unfiltered list holds {len(unfiltered.numbers)} numbers, the per-type lists "
         f"{len(union)}: types {sorted(k for k, c in per_type.items() if set(c.numbers) & missing)} are "
         "left out by default; type filters are judged against the per-type lists",
-        strict=target.level == "documented",
+        strict=target.strict,
     )
     if not missing:
         return unfiltered
@@ -125,7 +125,7 @@ def assert_filtered(
     With a ``universe`` wider than ``full`` (``type`` defaults to something), a filter
     naming ``type`` is judged against the universe, and any other against either.
     """
-    strict = target.level == "documented"
+    strict = target.strict
     everything = (universe or full).objects
     if not everything:
         pytest.skip("the account has no numbers: a filter cannot be judged on an empty list")

@@ -50,7 +50,7 @@ def _meta_holds(target: Target, problems: list[str], response: httpx.Response) -
         provenance.LIST_META,
         not problems,
         "\n".join(problems) + "\n" + describe_exchange(response, target),
-        strict=target.level == "documented",
+        strict=target.strict,
     )
 
 
@@ -160,7 +160,7 @@ def test_offset_past_the_end_is_an_empty_page(target: Target, full: Crawl) -> No
         provenance.LIST_META,
         body.get("meta", {}).get("next") is None,
         "a page past the end has no next page",
-        strict=target.level == "documented",
+        strict=target.strict,
     )
 
 
