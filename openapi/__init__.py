@@ -30,15 +30,37 @@ import referencing
 import referencing.jsonschema
 import yaml
 
+from .credentials import basic_auth_header, parse_basic_auth
+from .operations import (
+    GET,
+    LIST,
+    OPERATION_IDS,
+    UNRENT,
+    UPDATE,
+    PathMatch,
+    match_path,
+    operation_for,
+)
+
 __all__ = [
+    "GET",
     "LEVELS",
+    "LIST",
+    "OPERATION_IDS",
     "SCHEMA_NAMES",
     "SPEC_PATH",
+    "UNRENT",
+    "UPDATE",
     "Level",
     "Observation",
+    "PathMatch",
+    "basic_auth_header",
     "load_spec",
+    "match_path",
     "observations",
     "operation",
+    "operation_for",
+    "parse_basic_auth",
     "resolve",
     "schema_errors",
     "schema_validator",
