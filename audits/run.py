@@ -21,7 +21,16 @@ from audits.policy import Policy
 from audits.progress import Progress
 from audits.target import Target
 
-__all__ = ["EXIT_INCOMPLETE", "EXIT_OK", "EXIT_THRESHOLD", "EXIT_USAGE", "AuditResult", "run_audit"]
+__all__ = [
+    "EXIT_INCOMPLETE",
+    "EXIT_OK",
+    "EXIT_THRESHOLD",
+    "EXIT_USAGE",
+    "AuditResult",
+    "Judged",
+    "judge_account",
+    "run_audit",
+]
 
 TOOL = "plivo-number-audit"
 VERSION = "0.1.0"
@@ -156,15 +165,32 @@ class AuditResult:
         return f"<AuditResult {self.status} {len(self.inventory)} numbers {findings} findings>"
 
 
-async def run_audit_async(
+@dataclass
+class Judged:
+    """One account crawled and judged, before history: what a run and a merge both start from."""
+
+    target: Target
+    settings: CrawlSettings
+    inventory: Inventory
+    evaluation: Evaluation
+    output: Output
+    audited: list[str]
+    """Numbers judged by every rule (read whole and in scope): only their open findings may resolve."""
+    duration_s: float
+
+
+async def judge_account(
     target: Target,
     policy: Policy,
-    history_path: str | Path,
-    crawl_options: dict[str, Any] | None = None,
-    progress: Progress | None = None,
-    now: dt.datetime | None = None,
-) -> AuditResult:
-    started = now or dt.datetime.now(dt.UTC)
+    crawl_options: dict[str, Any] | None,
+    progress: Progress | None,
+    started: dt.datetime,
+) -> Judged:
+    """Crawl ``target`` and apply ``policy``: every finding made safe, nothing recorded yet.
+
+    The one per-account step of a single-target run and of a multi-account run
+    (audits.accounts), so both judge an account alike.
+    """
     clock = time.monotonic()
     settings = CrawlSettings(
         base_url=target.base_url,
@@ -181,12 +207,32 @@ async def run_audit_async(
     audited = [
         output.text(n) for n, r in inventory.records.items() if not r.problems and policy.scope.includes(r)
     ]
-    complete = inventory.complete and not evaluation.errors
+    return Judged(target, settings, inventory, evaluation, output, audited, time.monotonic() - clock)
+
+
+async def run_audit_async(
+    target: Target,
+    policy: Policy,
+    history_path: str | Path,
+    crawl_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> AuditResult:
+    started = now or dt.datetime.now(dt.UTC)
+    clock = time.monotonic()
+    judged = await judge_account(target, policy, crawl_options, progress, started)
+    output, evaluation = judged.output, judged.evaluation
+    complete = judged.inventory.complete and not evaluation.errors
     notes = []
     try:
         with History(history_path) as history:
             delta = history.record(
-                output.text(target.history_key), started, evaluation.findings, audited, policy.rules, complete
+                output.text(target.history_key),
+                started,
+                evaluation.findings,
+                judged.audited,
+                policy.rules,
+                complete,
             )
             trend = history.trend(output.text(target.history_key))
     except (sqlite3.Error, OSError) as error:
@@ -194,9 +240,9 @@ async def run_audit_async(
         delta, trend = HistoryDelta([], [], None), []
     return AuditResult(
         target=target,
-        settings=settings,
+        settings=judged.settings,
         policy=policy,
-        inventory=inventory,
+        inventory=judged.inventory,
         evaluation=evaluation,
         delta=delta,
         trend=trend,
