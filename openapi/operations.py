@@ -100,7 +100,7 @@ def _routes() -> tuple[_Route, ...]:
     # The path templates and their methods are the same at both levels.
     for template, item in load_spec("tolerant")["paths"].items():
         body = "".join(
-            f"(?P<{part[1:-1]}>[^/?#]+)" if part.startswith("{") else re.escape(part)
+            f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part)
             for part in re.split(r"(\{[^}]+\})", template.rstrip("/"))
             if part
         )
@@ -129,22 +129,30 @@ def _path_only(path: str) -> str:
     return path.split("#", 1)[0].split("?", 1)[0]
 
 
-def match_path(path: str, *, exact: bool = False) -> PathMatch | None:
+def match_path(path: str, *, exact: bool = False, decoded: bool = False) -> PathMatch | None:
     """The spec path ``path`` names, with its parameters, or None.
 
     ``exact``: only the documented form (see the module docstring); the default reads
-    a path as a server does.
+    a path as a server does. ``decoded``: ``path`` is already a percent-decoded path
+    (an ASGI scope's ``path``), so it is neither decoded again (``%252B`` must stay
+    ``%2B``) nor cut at a ``?`` or ``#`` (which a decoded path may hold).
     """
-    path = _path_only(path)
+    if not decoded:
+        path = _path_only(path)
     for route in _routes():
         found = (route.exact if exact else route.loose).match(path)
         if found:
-            params = {name: unquote(value) for name, value in found.groupdict().items()}
+            params = {
+                name: value if decoded else unquote(value) for name, value in found.groupdict().items()
+            }
             return PathMatch(route.template, MappingProxyType(params), route.methods)
     return None
 
 
-def operation_for(method: str, path: str) -> str | None:
-    """The operationId of a ``method`` request to ``path``, or None (undeclared method or path)."""
-    found = match_path(path)
+def operation_for(method: str, path: str, *, decoded: bool = False) -> str | None:
+    """The operationId of a ``method`` request to ``path``, or None (undeclared method or path).
+
+    ``decoded`` as for :func:`match_path`.
+    """
+    found = match_path(path, decoded=decoded)
     return found.operation(method) if found else None

@@ -7,27 +7,18 @@ whatever the defect sends.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openapi.credentials import basic_auth_header, parse_basic_auth
+from openapi.operations import PathMatch, match_path
+
 if TYPE_CHECKING:
     from .base import Defect
-
-_COLLECTION = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/Number/?$")
-_ITEM = re.compile(r"^/v1/Account/(?P<auth_id>[^/]+)/Number/(?P<number>[^/]+)/?$")
-_OPERATIONS = {
-    ("collection", "GET"): "listNumbers",
-    ("item", "GET"): "getNumber",
-    ("item", "POST"): "updateNumber",
-    ("item", "DELETE"): "unrentNumber",
-}
 
 
 @dataclass(frozen=True)
@@ -42,25 +33,25 @@ class Incoming:
     state: Any = field(default=None, repr=False, compare=False)
 
     @property
+    def _route(self) -> PathMatch | None:
+        # The scope's path is already percent-decoded (see openapi.operations.match_path).
+        return match_path(self.path, decoded=True)
+
+    @property
     def operation(self) -> str | None:
         """The spec's operationId this request is for, or None (an undeclared method or path)."""
-        if _COLLECTION.match(self.path):
-            kind = "collection"
-        elif _ITEM.match(self.path):
-            kind = "item"
-        else:
-            return None
-        return _OPERATIONS.get((kind, self.method.upper()))
+        route = self._route
+        return route.operation(self.method) if route else None
 
     @property
     def path_auth_id(self) -> str | None:
-        match = _ITEM.match(self.path) or _COLLECTION.match(self.path)
-        return match["auth_id"] if match else None
+        route = self._route
+        return route.auth_id if route else None
 
     @property
     def number(self) -> str | None:
-        match = _ITEM.match(self.path)
-        return match["number"] if match else None
+        route = self._route
+        return route.number if route else None
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -78,19 +69,10 @@ class Incoming:
     @property
     def basic_auth(self) -> tuple[str, str] | None:
         """``(auth_id, token)`` from a Basic Authorization header, or None."""
-        scheme, _, encoded = (self.header("authorization") or "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        auth_id, colon, token = decoded.partition(":")
-        return (auth_id, token) if colon else None
+        return parse_basic_auth(self.header("authorization"))
 
     def with_basic_auth(self, auth_id: str, token: str) -> Incoming:
-        encoded = base64.b64encode(f"{auth_id}:{token}".encode()).decode("ascii")
-        return self.with_header("authorization", f"Basic {encoded}")
+        return self.with_header("authorization", basic_auth_header(auth_id, token))
 
     def query_value(self, name: str) -> str | None:
         values = [v for k, v in self.query if k == name]
@@ -154,20 +136,34 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Reply:
-    """An answer as a defect sees it; immutable like :class:`Incoming`."""
+    """An answer as a defect sees it; immutable like :class:`Incoming`.
+
+    The one answer type of the emulator's wrappers: the hostile server's ``Reply``
+    (``emulator.hostile.base``) is this class plus putting itself on the wire.
+    """
 
     status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    # The emulator's own JSONResponse encoding: compact, UTF-8. (The hostile server
+    # writes ASCII escapes instead, so that lone surrogates stay valid JSON text.)
+    ascii_json: ClassVar[bool] = False
+
+    @classmethod
+    def of_json(cls, status: int, data: Any, *extra: tuple[str, str]) -> Self:
+        """A JSON answer: ``data`` with a JSON Content-Type and the ``extra`` headers."""
+        return cls(status, (("content-type", "application/json"), *extra)).with_json(data)
 
     def json(self) -> Any:
+        """The body as JSON, or None if it is not JSON (a hostile body may nest past the recursion limit)."""
         try:
             return json.loads(self.body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return None
 
-    def with_json(self, data: Any) -> Reply:
-        # The emulator's own JSONResponse encoding: compact, UTF-8.
+    def with_json(self, data: Any) -> Self:
+        if self.ascii_json:
+            return replace(self, body=json.dumps(data, separators=(",", ":")).encode("ascii"))
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return replace(self, body=body)
 
@@ -178,12 +174,13 @@ class Reply:
                 return value
         return None
 
-    def with_header(self, name: str, value: str | None) -> Reply:
+    def with_header(self, name: str, value: str | None) -> Self:
+        """This answer with header ``name`` replaced (or removed, for None)."""
         name = name.lower()
         kept = tuple((k, v) for k, v in self.headers if k != name)
         return replace(self, headers=kept if value is None else (*kept, (name, value)))
 
-    def with_status(self, status: int) -> Reply:
+    def with_status(self, status: int) -> Self:
         return replace(self, status=status)
 
 

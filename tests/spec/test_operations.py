@@ -146,3 +146,13 @@ def test_the_package_exports_them() -> None:
     assert openapi.operation_for is operation_for
     assert openapi.parse_basic_auth is parse_basic_auth
     assert openapi.OPERATION_IDS is OPERATION_IDS
+
+
+def test_a_decoded_path_is_not_decoded_twice() -> None:
+    # An ASGI scope's path is already decoded: a client's %252B arrives as %2B and names "%2B...".
+    found = match_path(f"/v1/Account/{AUTH_ID}/Number/%2B1?x/", decoded=True)
+    assert found is not None
+    assert found.number == "%2B1?x"
+    assert operation_for("DELETE", f"/v1/Account/{AUTH_ID}/Number/a#b", decoded=True) == UNRENT
+    assert operation_for("DELETE", f"/v1/Account/{AUTH_ID}/Number/a#b") == UNRENT
+    assert match_path(f"/v1/Account/{AUTH_ID}/Number/a#b/c") is not None
