@@ -17,11 +17,12 @@ gets a fresh instance (``type(entry)()``), so per-target state lives on ``self``
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlencode
+
+from emulator.defects.asgi import Reply as _Reply
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -137,38 +138,15 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Reply:
-    """An answer before it is put on the wire. ``send`` adds Content-Length unless told not to."""
+class Reply(_Reply):
+    """An answer before it is put on the wire. ``send`` adds Content-Length unless told not to.
 
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
+    The defects' :class:`emulator.defects.asgi.Reply` (one home for reading and rewriting
+    an answer), written as ASCII JSON (lone surrogates stay ``\\udXXX`` escapes: valid
+    JSON text, hostile content) and able to render its own head.
+    """
 
-    @classmethod
-    def of_json(cls, status: int, data: Any, *extra: tuple[str, str]) -> Reply:
-        return cls(status, (("content-type", "application/json"), *extra)).with_json(data)
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return None
-
-    def with_json(self, data: Any) -> Reply:
-        # ensure_ascii keeps lone surrogates as \udXXX escapes: valid JSON text, hostile content.
-        return replace(self, body=json.dumps(data, separators=(",", ":")).encode("ascii"))
-
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
-
-    def with_header(self, name: str, value: str | None) -> Reply:
-        name = name.lower()
-        kept = tuple((k, v) for k, v in self.headers if k != name)
-        return replace(self, headers=kept if value is None else (*kept, (name, value)))
+    ascii_json: ClassVar[bool] = True
 
     def head(self, content_length: int | None) -> bytes:
         """Status line and headers; Content-Length as given (None: leave it out)."""
