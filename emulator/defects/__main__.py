@@ -3,7 +3,8 @@
     python -m emulator.defects --list
     python -m emulator.defects --defect services_any_of --port 0 --seed 7
 
-Every option of ``python -m emulator`` works here; this is the same command line.
+Every option of ``python -m emulator`` works here; this is the same command line
+(shared with ``python -m emulator.variants`` in :mod:`emulator.catalogue`).
 """
 
 from __future__ import annotations
@@ -11,27 +12,23 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from emulator import catalogue
+
 from . import CATALOGUE, FAMILIES
+from .base import Defect
+
+
+def _lines(defect: Defect) -> list[str]:
+    return [f"  {defect.name:36} {defect.description}"]
 
 
 def catalogue_text() -> str:
-    lines = [f"{len(CATALOGUE)} defects in {len(FAMILIES)} families:"]
-    for family in FAMILIES:
-        lines.append(f"\n{family}:")
-        for defect in CATALOGUE.values():
-            if defect.family == family:
-                lines.append(f"  {defect.name:36} {defect.description}")
-    return "\n".join(lines)
+    heading = f"{len(CATALOGUE)} defects in {len(FAMILIES)} families:"
+    return catalogue.catalogue_text(heading, FAMILIES, CATALOGUE.values(), _lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--list" in args:
-        print(catalogue_text())
-        return 0
-    from emulator import cli
-
-    return cli.main(args)
+    return catalogue.main(argv, catalogue_text)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python -m emulator.variants --list
     python -m emulator.variants --variant order_descending --port 0 --seed 7
 
-Every option of ``python -m emulator`` works here; this is the same command line.
+Every option of ``python -m emulator`` works here; this is the same command line
+(shared with ``python -m emulator.defects`` in :mod:`emulator.catalogue`).
 """
 
 from __future__ import annotations
@@ -12,31 +13,31 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
+from emulator import catalogue
+
 from . import CATALOGUE, FAMILIES
+from .base import Variant
+
+
+def _lines(variant: Variant) -> list[str]:
+    return [
+        f"  {variant.name:34} {variant.description}",
+        *textwrap.wrap(
+            f"allowed by: {variant.allowed_by}",
+            width=108,
+            initial_indent=" " * 37,
+            subsequent_indent=" " * 39,
+        ),
+    ]
 
 
 def catalogue_text() -> str:
-    lines = [f"{len(CATALOGUE)} variants in {len(FAMILIES)} families (correct, but not like our emulator):"]
-    for family in FAMILIES:
-        lines.append(f"\n{family}:")
-        for variant in CATALOGUE.values():
-            if variant.family == family:
-                lines.append(f"  {variant.name:34} {variant.description}")
-                lines += textwrap.wrap(
-                    f"allowed by: {variant.allowed_by}", width=108, initial_indent=" " * 37,
-                    subsequent_indent=" " * 39,
-                )  # fmt: skip
-    return "\n".join(lines)
+    heading = f"{len(CATALOGUE)} variants in {len(FAMILIES)} families (correct, but not like our emulator):"
+    return catalogue.catalogue_text(heading, FAMILIES, CATALOGUE.values(), _lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--list" in args:
-        print(catalogue_text())
-        return 0
-    from emulator import cli
-
-    return cli.main(args)
+    return catalogue.main(argv, catalogue_text)
 
 
 if __name__ == "__main__":
