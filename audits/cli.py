@@ -1,5 +1,9 @@
 """``python -m audits`` / ``plivo-number-audit``: the nightly compliance audit from the command line.
 
+    plivo-number-audit [--base-url URL]                 one account (default: the embedded emulator)
+    plivo-number-audit --accounts FILE [--account NAME]  many accounts in one run (audits.accounts)
+    plivo-number-audit merge DIR [DIR...] --out DIR     fanned-out runs as one report (audits.merge)
+
 Exit codes: 0 passed, 1 threshold crossed, 2 usage error, 3 inventory INCOMPLETE.
 
 Every line printed passes through the run's Output (audits.output), which masks every
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -19,14 +24,16 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from audits.inventory import CRAWL_DEADLINE_S, MAX_NUMBERS
+from audits.accounts import AccountsError, credentials, load_accounts, run_accounts, select, targets
+from audits.inventory import CRAWL_DEADLINE_S, DEFAULT_RATE, MAX_NUMBERS
+from audits.merge import MergeError, NothingToMerge, merge
 from audits.output import Output
 from audits.policy import PolicyError, load_policy
 from audits.progress import Progress
-from audits.ratelimit import DEFAULT_RATE, PLIVO_REQUESTS, PLIVO_WINDOW_S
 from audits.report import write_all, write_stopped
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, AuditResult, run_audit
 from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, Target, TargetError, embedded_emulator, live_target
+from openapi.pacing import PLIVO_REQUESTS, PLIVO_WINDOW_S
 
 __all__ = ["build_parser", "main"]
 
@@ -44,11 +51,30 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             f"Exit codes: {EXIT_OK} passed, {EXIT_THRESHOLD} threshold crossed, {EXIT_USAGE} usage error, "
             f"{EXIT_INCOMPLETE} inventory INCOMPLETE. "
-            "Live credentials come from PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN."
+            "Live credentials come from PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN. "
+            "'plivo-number-audit merge --help': fanned-out runs as one report."
         ),
     )
     target = parser.add_argument_group("target")
     target.add_argument("--base-url", help="API root of a live target, e.g. https://api.plivo.com")
+    target.add_argument(
+        "--accounts",
+        type=Path,
+        metavar="FILE",
+        help="audit every account FILE (TOML) names, concurrently, in one report; FILE names the "
+        "environment variables holding each account's credentials, never the credentials",
+    )
+    target.add_argument(
+        "--account",
+        action="append",
+        metavar="NAME",
+        help="with --accounts: audit only this account (repeatable); one per job when fanning out",
+    )
+    target.add_argument(
+        "--list-accounts",
+        action="store_true",
+        help="with --accounts: print the accounts as JSON (a CI matrix) and exit",
+    )
     target.add_argument(
         "--seed", type=int, default=7, help="seed of the embedded emulator and of retry jitter (default 7)"
     )
@@ -71,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate",
         type=_positive_float,
         default=DEFAULT_RATE,
-        help=f"requests per second (default {DEFAULT_RATE:.1f}, inside 300 per 5 s)",
+        help=f"requests per second, spent in bursts: at most RATE x 5 in any 5 s (default {DEFAULT_RATE:g}, "
+        "Plivo's 300 per 5 s)",
     )
     crawl.add_argument(
         "--no-rate-limit", action="store_true", help="do not pace requests (only for emulators or benchmarks)"
@@ -158,10 +185,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _warn_if_impolite(args: argparse.Namespace, target: Target, output: Output | None = None) -> None:
+def _warn_if_impolite(
+    args: argparse.Namespace, target: Target, output: Output | None = None, live: bool | None = None
+) -> None:
     """A live account shares its 300 requests per 5 s with everything else using it."""
     host = urlsplit(target.base_url).hostname or ""
-    if not args.base_url or _is_loopback(host):
+    live = bool(args.base_url) if live is None else live
+    if not live or _is_loopback(host):
         return
     if args.no_rate_limit or args.rate > PLIVO_REQUESTS / PLIVO_WINDOW_S:
         (output or Output()).error(
@@ -215,11 +245,166 @@ def summarise(
         result.output.print(line, out)
 
 
+def summarise_document(doc: dict[str, Any], paths: dict[str, Path], out: TextIO, output: Output) -> None:
+    """A multi-account (or merged) run in a few lines: INCOMPLETE first, then one line per account."""
+    lines = [f"audit {doc['status']}: {doc['run']['target']['label']}"]
+    if not doc["complete"]:
+        lines.append("  INCOMPLETE: this audit cannot call every account clean, because:")
+        lines += [f"  INCOMPLETE: {reason}" for reason in doc["incomplete_reasons"]]
+    for section in doc["accounts"]:
+        stats = section["run"]["crawl"]["stats"]
+        severities = ", ".join(f"{n} {s}" for s, n in section["summary"]["by_severity"].items()) or "none"
+        lines.append(
+            f"  account {section['name']}: {section['status']}; {section['numbers_read']} numbers read "
+            f"of total_count {section['total_count']}, {section['numbers_audited']} in scope; "
+            f"{section['summary']['findings']} findings ({severities}); {stats['requests']} requests, "
+            f"{stats['retries']} retries in {stats['elapsed_s']:.1f} s"
+        )
+    lines += [f"  note: {note}" for note in doc["notes"]]
+    summary = doc["summary"]
+    severities = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items()) or "none"
+    lines.append(
+        f"  total: {doc['numbers_read']} numbers read, {doc['numbers_audited']} in scope; "
+        f"findings: {summary['findings']} ({severities}); {summary['new']} new, "
+        f"{summary['resolved']} resolved, {summary['waived']} waived"
+    )
+    threshold = doc["threshold"]
+    verdict = "crossed" if threshold["crossed"] else "not crossed"
+    lines.append(f"  threshold (fail on {threshold['fail_on']}, max {threshold['max_findings']}): {verdict}")
+    lines.append(f"  reports: {', '.join(str(p) for p in paths.values())}")
+    for line in lines:
+        output.print(line, out)
+
+
+def _make_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise TargetError(
+            f"--out {out} cannot be created ({error.strerror}); choose a writable directory"
+        ) from None
+
+
+def _write(document: dict[str, Any], out: Path, output: Output) -> int:
+    """Write the reports of a multi-account or merged ``document``, summarise it; its exit code."""
+    try:
+        paths = write_all(document, out)
+    except OSError as error:
+        output.error(f"plivo-number-audit: error: the reports could not be written to {out}: {error}")
+        return EXIT_INCOMPLETE if not document["complete"] else EXIT_USAGE
+    summarise_document(document, paths, sys.stdout, output)
+    return int(document["exit_code"])
+
+
+def _stopped(output: Output, reason: str, out: Path) -> int:
+    """The last resort: every report says INCOMPLETE with ``reason`` (already masked)."""
+    output.error(f"plivo-number-audit: error: {reason}")
+    try:
+        paths = write_stopped(reason, out)
+    except OSError:
+        return EXIT_INCOMPLETE
+    output.print(
+        f"audit INCOMPLETE\n  INCOMPLETE: {reason}\n  reports: {', '.join(map(str, paths.values()))}"
+    )
+    return EXIT_INCOMPLETE
+
+
+def _main_accounts(args: argparse.Namespace, parser: argparse.ArgumentParser, output: Output) -> int:
+    """``--accounts FILE``: every account concurrently, one report (audits.accounts)."""
+    if args.base_url:
+        parser.error("--accounts and --base-url: give one (each account's base_url is in FILE)")
+    try:
+        specs = select(load_accounts(args.accounts), args.account)
+        # Every account's credentials the environment holds, not only the selected ones':
+        # one account's server could echo another's token.
+        output = output.with_pairs(credentials(load_accounts(args.accounts)))
+        if args.list_accounts:
+            print(json.dumps([s.describe() for s in specs]))
+            return EXIT_OK
+        accounts = targets(specs)
+        policy = load_policy(args.policy)
+        out: Path = args.out
+        _make_out(out)
+        for _, target in accounts:
+            _warn_if_impolite(args, target, output, live=True)
+        document = run_accounts(
+            accounts, policy, args.history or out / HISTORY_FILE, crawl_options(args), output=output
+        )
+    except (AccountsError, PolicyError, TargetError, ValueError) as error:
+        output.error(f"plivo-number-audit: error: {output.text(error)}")
+        return EXIT_USAGE
+    except Exception as error:  # never a traceback: it could quote what a server sent
+        reason = output.text(f"the audit stopped on an unexpected error ({type(error).__name__}: {error})")
+        return _stopped(output, reason, args.out)
+    return _write(document, out, output)
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plivo-number-audit merge",
+        description=(
+            "Combine the audit.json files of fanned-out runs (one per account, each run with "
+            "--accounts FILE --account NAME) into one report set and one history, as if one run had "
+            "audited every account."
+        ),
+        epilog=(
+            f"Exit codes: {EXIT_OK} passed, {EXIT_THRESHOLD} threshold crossed, {EXIT_USAGE} usage error "
+            f"(inputs that cannot be one audit), {EXIT_INCOMPLETE} INCOMPLETE."
+        ),
+    )
+    parser.add_argument(
+        "inputs", nargs="+", type=Path, metavar="DIR", help="report directories (or audit.json files)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("reports"), help="report directory (default reports/)"
+    )
+    parser.add_argument("--history", type=Path, help=f"history database (default OUT/{HISTORY_FILE})")
+    parser.add_argument(
+        "--accounts",
+        type=Path,
+        metavar="FILE",
+        help="the accounts file the jobs ran: an account it names that no input holds makes the merge "
+        "INCOMPLETE (a job that wrote no report is not silently left out)",
+    )
+    return parser
+
+
+def main_merge(argv: Sequence[str]) -> int:
+    """``plivo-number-audit merge DIR [DIR...] --out DIR``."""
+    args = build_merge_parser().parse_args(argv)
+    output = Output().with_credentials(os.environ.get(AUTH_ID_ENV), os.environ.get(AUTH_TOKEN_ENV))
+    out: Path = args.out
+    try:
+        expected = None
+        if args.accounts:
+            specs = load_accounts(args.accounts)
+            expected = [s.name for s in specs]
+            output = output.with_pairs(credentials(specs))
+        _make_out(out)
+        document = merge(args.inputs, args.history or out / HISTORY_FILE, output, expected)
+    except NothingToMerge as stopped:
+        return _stopped(output, output.text("; ".join(stopped.reasons)), out)
+    except (AccountsError, MergeError, TargetError) as error:
+        output.error(f"plivo-number-audit merge: error: {output.text(error)}")
+        return EXIT_USAGE
+    except Exception as error:  # never a traceback
+        reason = output.text(f"the merge stopped on an unexpected error ({type(error).__name__}: {error})")
+        return _stopped(output, reason, out)
+    return _write(document, out, output)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["merge"]:
+        return main_merge(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     # Built before anything can fail, so even a usage error cannot print the token.
     output = Output().with_credentials(os.environ.get(AUTH_ID_ENV), os.environ.get(AUTH_TOKEN_ENV))
+    if args.accounts:
+        return _main_accounts(args, parser, output)
+    if args.account or args.list_accounts:
+        parser.error("--account and --list-accounts need --accounts FILE")
     try:
         policy = load_policy(args.policy)
         out: Path = args.out

@@ -61,6 +61,11 @@ class Output:
             return self
         return Output([*self._pairs, (auth_id or "", token)])
 
+    def with_pairs(self, pairs: Iterable[tuple[str, str]]) -> Output:
+        """This output also masking every ``(auth_id, token)`` of ``pairs`` (a multi-account run)."""
+        pairs = [p for p in pairs if p[1]]
+        return Output([*self._pairs, *pairs]) if pairs else self
+
     def text(self, value: Any) -> str:
         """``value`` as text that is safe to write anywhere."""
         text = value if isinstance(value, str) else str(value)

@@ -153,6 +153,8 @@ class AuditResult:
                     "message": f.message,
                     "waived": f.waived,
                     "waiver": f.waiver,
+                    # The identity history keeps (number, rule, key): a merge needs it back.
+                    **({"key": f.key} if f.key else {}),
                     **({"details": f.details} if f.details else {}),
                 }
                 for f in sorted(findings, key=lambda f: (-f.severity, f.rule, f.number, f.key))

@@ -1,0 +1,469 @@
+"""One report over many accounts: how a multi-account run is assembled, and ``python -m audits merge``.
+
+A multi-account run (audits.accounts) judges every account on its own, then
+:func:`assemble` records each account's findings in the one history database and builds
+the one audit document: totals at the top (the shape every report writer reads), one
+section per account under ``accounts``, and every finding and resolved finding tagged
+with its ``account``.
+
+Fleets too large for one machine fan out: one CI job per account
+(``--accounts FILE --account NAME``), each writing its own ``audit.json``. :func:`merge`
+reads those documents back into the same per-account parts and hands them to the same
+:func:`assemble`, so a merge is, by construction, the document a single run over all the
+accounts would have written (only times and durations differ). For that, each account
+section carries what history needs and the reports do not show: ``history_key`` (the
+account's identity in history) and ``audited_numbers`` (the numbers every rule judged,
+the only ones whose open findings may resolve).
+
+Inputs that cannot be one audit are refused with a message naming the files: the same
+account twice (by name or by identity), different policies, rule sets or tool versions,
+a single-target document (no sections to merge). An input whose audit stopped before it
+judged anything, or an account the accounts file names that no input holds, makes the
+merged audit INCOMPLETE, as the missing account would have made a single run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audits.history import History, HistoryDelta, TrendPoint
+from audits.model import Finding, Severity
+from audits.output import Output
+from audits.policy import NEVER
+from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
+
+__all__ = ["Head", "MergeError", "NothingToMerge", "Part", "assemble", "merge", "read_document"]
+
+AUDIT_JSON = "audit.json"
+TREND_POINTS = 30
+"""Runs shown in the combined trend (as a single target's trend)."""
+_RANK = {s.label: int(s) for s in Severity}
+
+
+class MergeError(ValueError):
+    """The inputs cannot be one audit; the message names the files and why."""
+
+
+class NothingToMerge(MergeError):
+    """Every input stopped before it judged a number: the merged audit is INCOMPLETE, with ``reasons``."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("no input holds an audited account: " + "; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Head:
+    """What is one for the whole run: the tool, the rules and policy it ran, when and how long."""
+
+    tool: str
+    version: str
+    rules: list[dict[str, Any]]
+    policy: dict[str, Any]
+    started_at: dt.datetime
+    duration_s: float
+
+
+@dataclass
+class Part:
+    """One account's audit before history: its report section and its findings."""
+
+    name: str
+    section: dict[str, Any]
+    findings: list[dict[str, Any]]
+
+    @classmethod
+    def from_account_document(
+        cls,
+        name: str,
+        history_key: str,
+        document: dict[str, Any],
+        audited: Sequence[str],
+        rules_settled: Sequence[str],
+    ) -> Part:
+        """From a single account's audit document (AuditResult.document()) and what history needs."""
+        section = {k: v for k, v in document.items() if k not in ("tool", "version", "findings", "resolved")}
+        section["run"] = {k: v for k, v in document["run"].items() if k not in ("rules", "policy")}
+        section = {
+            "name": name,
+            "history_key": history_key,
+            **section,
+            "rules_settled": list(rules_settled),
+            "audited_numbers": list(audited),
+        }
+        return cls(name, section, list(document["findings"]))
+
+    @property
+    def history_key(self) -> str:
+        return str(self.section["history_key"])
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.section["complete"])
+
+    def __repr__(self) -> str:
+        return f"<Part {self.name} {len(self.findings)} findings>"
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    """The Finding a document's finding dict was written from (what history records)."""
+    return Finding(
+        number=data["number"],
+        rule=data["rule"],
+        severity=Severity.parse(data["severity"]),
+        subaccount=data["subaccount"],
+        message=data["message"],
+        number_type=data.get("number_type"),
+        country=data.get("country", ""),
+        key=data.get("key", ""),
+        waiver=data.get("waiver"),
+        details=dict(data.get("details") or {}),
+    )
+
+
+def _record(
+    parts: list[Part], head: Head, history_path: str | Path, notes: list[str]
+) -> dict[str, tuple[HistoryDelta, list[TrendPoint]]]:
+    """Record every account in history, as its own target, at the run's one start time."""
+    every_rule = [r["id"] for r in head.rules]
+    try:
+        recorded = {}
+        with History(history_path) as history:
+            for part in parts:
+                findings = [_finding(f) for f in part.findings]
+                delta = history.record(
+                    part.history_key,
+                    head.started_at,
+                    findings,
+                    part.section["audited_numbers"],
+                    # Only rules that made every judgement they could on this account may
+                    # resolve its earlier findings (a rule that could not run may not).
+                    part.section.get("rules_settled", every_rule),
+                    part.complete,
+                )
+                for data, finding in zip(part.findings, findings, strict=True):
+                    data["first_seen"] = finding.first_seen
+                    data["age_days"] = finding.age_days
+                    data["new"] = finding.new
+                recorded[part.name] = (delta, history.trend(part.history_key))
+        return recorded
+    except (sqlite3.Error, OSError) as error:
+        notes.append(f"history not recorded in {history_path}: {error}")
+        for part in parts:
+            for data in part.findings:
+                data.update(first_seen=None, age_days=0, new=True)
+        return {part.name: (HistoryDelta([], [], None), []) for part in parts}
+
+
+def _trend(trends: list[list[TrendPoint]]) -> list[dict[str, Any]]:
+    """The accounts' trends as one: runs recorded at the same start time are one run of the fleet."""
+    runs: dict[str, dict[str, Any]] = {}
+    for trend in trends:
+        for point in trend:
+            run = runs.setdefault(
+                point.started_at,
+                {
+                    "started_at": point.started_at,
+                    "complete": True,
+                    "numbers_audited": 0,
+                    "findings": 0,
+                    "waived": 0,
+                    "by_severity": Counter(),
+                    "new": 0,
+                    "resolved": 0,
+                    "accounts": 0,
+                },
+            )
+            run["complete"] = run["complete"] and point.complete
+            for key in ("numbers_audited", "findings", "waived", "new", "resolved"):
+                run[key] += getattr(point, key)
+            run["by_severity"].update(point.by_severity)
+            run["accounts"] += 1
+    points = [runs[key] for key in sorted(runs)][-TREND_POINTS:]
+    return [{**p, "by_severity": _by_severity(p["by_severity"])} for p in points]
+
+
+def _by_severity(counts: Counter[str] | dict[str, int]) -> dict[str, int]:
+    """Severity counts, worst first, without zeros (as a single target's summary has them)."""
+    return {s.label: counts[s.label] for s in sorted(Severity, reverse=True) if counts.get(s.label)}
+
+
+def _stats(parts: list[Part]) -> dict[str, Any]:
+    """The crawls' totals: requests and pages add up; the run took as long as the longest crawl."""
+    total: dict[str, Any] = {
+        "requests": 0,
+        "retries": 0,
+        "pages_read": 0,
+        "pages_failed": 0,
+        "statuses": Counter(),
+        "elapsed_s": 0.0,
+    }
+    for part in parts:
+        stats = part.section["run"]["crawl"]["stats"]
+        for key in ("requests", "retries", "pages_read", "pages_failed"):
+            total[key] += stats.get(key, 0)
+        total["statuses"].update(stats.get("statuses", {}))
+        total["elapsed_s"] = max(total["elapsed_s"], stats.get("elapsed_s", 0.0))
+    total["statuses"] = dict(sorted(total["statuses"].items()))
+    return total
+
+
+def assemble(
+    parts: Sequence[Part],
+    head: Head,
+    history_path: str | Path,
+    output: Output,
+    problems: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The one audit document over ``parts``, each account recorded in ``history_path``.
+
+    ``problems`` are INCOMPLETE reasons beyond the accounts' own (an account no input holds).
+    Everything passes through ``output`` before it reaches history or the document.
+    """
+    parts = sorted(parts, key=lambda p: p.name)
+    for part in parts:
+        # Each part is already masked for its own account; this masks every other account too.
+        cleaned = output.document({"section": part.section, "findings": part.findings})
+        part.section, part.findings = cleaned["section"], cleaned["findings"]
+    notes: list[str] = []
+    recorded = _record(parts, head, history_path, notes)
+
+    reasons: list[str] = []
+    for part in parts:
+        delta, trend = recorded[part.name]
+        section = part.section
+        section["summary"]["new"] = sum(1 for f in part.findings if f["new"] and not f["waived"])
+        section["summary"]["resolved"] = len(delta.resolved)
+        section["run"]["history"] = {"path": str(history_path), "previous_run": delta.previous_run}
+        section["trend"] = [p.as_dict() for p in trend]
+        # Kept last: the long list nobody reads, after what people do.
+        section["audited_numbers"] = section.pop("audited_numbers")
+        own = section["incomplete_reasons"] or ([] if part.complete else ["inventory INCOMPLETE"])
+        reasons += [f"account {part.name}: {reason}" for reason in own]
+    reasons += [output.text(p) for p in problems]
+    complete = all(p.complete for p in parts) and not problems
+
+    findings = [{"account": part.name, **f} for part in parts for f in part.findings]
+    findings.sort(
+        key=lambda f: (-_RANK[f["severity"]], f["rule"], f["account"], f["number"], f.get("key", ""))
+    )
+    unwaived = [f for f in findings if not f["waived"]]
+    threshold = head.policy["threshold"]
+    fail_on = threshold["fail_on"]
+    counted = 0 if fail_on == NEVER else sum(1 for f in unwaived if _RANK[f["severity"]] >= _RANK[fail_on])
+    crossed = counted > threshold["max_findings"]
+    if not complete:
+        status, exit_code = "INCOMPLETE", EXIT_INCOMPLETE
+    else:
+        status, exit_code = ("FAILED", EXIT_THRESHOLD) if crossed else ("PASSED", EXIT_OK)
+
+    by_rule: dict[str, Counter[str]] = {r["id"]: Counter() for r in head.rules}
+    by_subaccount: dict[str, Counter[str]] = {}
+    by_account: dict[str, Counter[str]] = {part.name: Counter() for part in parts}
+    for f in unwaived:
+        by_rule.setdefault(f["rule"], Counter())[f["severity"]] += 1
+        by_subaccount.setdefault(f"{f['account']} / {f['subaccount']}", Counter())[f["severity"]] += 1
+        by_account[f["account"]][f["severity"]] += 1
+    resolved = sorted(
+        ({"account": part.name, **r.as_dict()} for part in parts for r in recorded[part.name][0].resolved),
+        key=lambda r: (r["account"], r["number"], r["rule"], r["key"]),
+    )
+    totals = [p.section["total_count"] for p in parts]
+    previous = [d.previous_run for d, _ in recorded.values() if d.previous_run]
+    names = [part.name for part in parts]
+    base_urls = sorted({p.section["run"]["target"]["base_url"] for p in parts})
+    document = {
+        "tool": head.tool,
+        "version": head.version,
+        "status": status,
+        "complete": complete,
+        "incomplete_reasons": reasons,
+        "notes": [f"account {p.name}: {note}" for p in parts for note in p.section["notes"]] + notes,
+        "numbers_audited": sum(p.section["numbers_audited"] for p in parts),
+        "numbers_read": sum(p.section["numbers_read"] for p in parts),
+        "numbers_out_of_scope": sum(p.section["numbers_out_of_scope"] for p in parts),
+        "total_count": None if None in totals else sum(totals),
+        "exit_code": exit_code,
+        "threshold": {**threshold, "crossed": crossed, "counted": counted},
+        "run": {
+            "target": {
+                "label": f"{len(names)} account(s): {', '.join(names)}",
+                "base_url": ", ".join(base_urls),
+                "accounts": names,
+            },
+            "started_at": head.started_at.isoformat(timespec="seconds"),
+            "duration_s": round(head.duration_s, 3),
+            "rules": head.rules,
+            "policy": head.policy,
+            "crawl": {"stats": _stats(parts)},
+            "history": {"path": str(history_path), "previous_run": max(previous, default=None)},
+        },
+        "summary": {
+            "findings": len(unwaived),
+            "waived": len(findings) - len(unwaived),
+            "new": sum(1 for f in unwaived if f["new"]),
+            "resolved": len(resolved),
+            "by_severity": _by_severity(Counter(f["severity"] for f in unwaived)),
+            "by_rule": {rule: dict(counts) for rule, counts in by_rule.items()},
+            "by_subaccount": {sub: dict(counts) for sub, counts in sorted(by_subaccount.items())},
+            "by_account": {name: dict(counts) for name, counts in by_account.items()},
+        },
+        "resolved": resolved,
+        "trend": _trend([trend for _, trend in recorded.values()]),
+        "accounts": [part.section for part in parts],
+        "findings": findings,
+    }
+    return output.document(document)
+
+
+# ---------------------------------------------------------------- merge
+
+
+def read_document(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """``(where, document)`` from a report directory (or an audit.json named directly)."""
+    path = Path(path)
+    file = path / AUDIT_JSON if path.is_dir() else path
+    where = str(file)
+    if not file.is_file():
+        raise MergeError(f"{path} holds no {AUDIT_JSON}: give the report directory each account's job wrote")
+    try:
+        with file.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MergeError(f"{where} cannot be read as an audit document: {error}") from None
+    if not isinstance(document, dict):
+        raise MergeError(f"{where} is not an audit document (not a JSON object)")
+    return where, document
+
+
+def _stopped(document: dict[str, Any]) -> bool:
+    """An audit that stopped before it had a document (audits.report.write_stopped)."""
+    return "run" not in document and document.get("status") == "INCOMPLETE"
+
+
+def _parts(where: str, document: dict[str, Any]) -> list[Part]:
+    """The per-account parts of a multi-account document, as :func:`assemble` was given them."""
+    sections = document.get("accounts")
+    if not isinstance(sections, list) or "run" not in document:
+        raise MergeError(
+            f"{where} is a single-target audit (no per-account sections): run each fanned-out job "
+            "with --accounts FILE --account NAME so its audit.json can be merged"
+        )
+    by_account: dict[str, list[dict[str, Any]]] = {}
+    for finding in document.get("findings", []):
+        account = finding.get("account") if isinstance(finding, dict) else None
+        if not isinstance(account, str):
+            raise MergeError(f"{where}: a finding names no account; it was not written by --accounts")
+        by_account.setdefault(account, []).append({k: v for k, v in finding.items() if k != "account"})
+    parts = []
+    required = ("name", "history_key", "audited_numbers", "complete", "summary", "run", "incomplete_reasons")
+    for section in sections:
+        if not isinstance(section, dict) or any(key not in section for key in required):
+            raise MergeError(
+                f"{where}: an account section lacks {', '.join(required)}; written by another version?"
+            )
+        section = {k: v for k, v in section.items() if k != "trend"}
+        parts.append(Part(section["name"], section, by_account.pop(section["name"], [])))
+    if by_account:
+        raise MergeError(
+            f"{where}: findings of account(s) {', '.join(sorted(by_account))} that have no section"
+        )
+    return parts
+
+
+def _same(documents: list[tuple[str, dict[str, Any]]], what: str, get: Any) -> Any:
+    """The one value ``get`` reads from every document; MergeError naming two that differ."""
+    first_where, first = documents[0]
+    value = get(first)
+    for where, document in documents[1:]:
+        if get(document) != value:
+            raise MergeError(
+                f"{first_where} and {where} ran different {what}: one audit needs one; "
+                "run every account's job with the same version, policy and rules"
+            )
+    return value
+
+
+def merge(
+    inputs: Sequence[str | Path],
+    history_path: str | Path,
+    output: Output | None = None,
+    expected: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The audit document of ``inputs`` (report directories) as if one run had audited every account.
+
+    ``expected``: the account names that must be there (the accounts file's); any missing
+    makes the merge INCOMPLETE, any other is refused.
+    """
+    if not inputs:
+        raise MergeError("nothing to merge: give the report directories of the accounts' jobs")
+    output = output or Output()
+    documents: list[tuple[str, dict[str, Any]]] = []
+    problems: list[str] = []
+    seen_files: set[Path] = set()
+    for path in inputs:
+        where, document = read_document(path)
+        resolved = Path(where).resolve()
+        if resolved in seen_files:
+            raise MergeError(f"{where} is given twice")
+        seen_files.add(resolved)
+        if _stopped(document):
+            reasons = document.get("incomplete_reasons") or ["no reason recorded"]
+            problems += [f"{where}: the audit stopped before it judged any number: {r}" for r in reasons]
+            continue
+        documents.append((where, document))
+    if not documents:
+        raise NothingToMerge([output.text(p) for p in problems])
+    tool = _same(documents, "tools", lambda d: (d.get("tool"), d.get("version")))
+    rules = _same(documents, "rules", lambda d: d["run"].get("rules"))
+    policy = _same(documents, "policies", lambda d: d["run"].get("policy"))
+
+    parts: list[Part] = []
+    names: dict[str, str] = {}
+    keys: dict[str, tuple[str, str]] = {}
+    for where, document in documents:
+        for part in _parts(where, document):
+            if part.name in names:
+                raise MergeError(
+                    f"account {part.name} is in both {names[part.name]} and {where}: each account is "
+                    "merged once (same account twice?)"
+                )
+            if part.history_key in keys:
+                other_name, other_where = keys[part.history_key]
+                raise MergeError(
+                    f"account {part.name} ({where}) and account {other_name} ({other_where}) are the "
+                    "same account: it would be counted twice"
+                )
+            names[part.name] = where
+            keys[part.history_key] = (part.name, where)
+            parts.append(part)
+    if expected is not None:
+        unexpected = sorted(set(names) - set(expected))
+        if unexpected:
+            raise MergeError(
+                f"account(s) {', '.join(unexpected)} ({', '.join(names[n] for n in unexpected)}) "
+                "are not in the accounts file"
+            )
+        problems += [
+            f"account {name}: no audit among the merged inputs (its job wrote no audit.json)"
+            for name in expected
+            if name not in names
+        ]
+    starts = [dt.datetime.fromisoformat(d["run"]["started_at"]) for _, d in documents]
+    head = Head(
+        tool=tool[0],
+        version=tool[1],
+        rules=rules,
+        policy=policy,
+        # The fleet's run started when its first job did; the jobs ran side by side.
+        started_at=min(starts),
+        duration_s=max(float(d["run"].get("duration_s", 0.0)) for _, d in documents),
+    )
+    return assemble(parts, head, history_path, output, problems)
