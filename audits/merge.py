@@ -215,6 +215,20 @@ def _stats(parts: list[Part]) -> dict[str, Any]:
     return total
 
 
+def _impact(findings: list[dict[str, Any]], head: Head) -> dict[str, Any]:
+    """What cannot work today across the fleet (audits.impact), per "account / subaccount"."""
+    from audits.impact import impact_summary
+    from audits.rules import REGISTRY, rule_class
+
+    judged = []
+    for data in findings:
+        finding = _finding(data)
+        finding.subaccount = f"{data['account']} / {data['subaccount']}"
+        judged.append(finding)
+    rules = [rule_class(r["id"])() for r in head.rules if r["id"] in REGISTRY]
+    return impact_summary(judged, rules, head.started_at.date())
+
+
 def assemble(
     parts: Sequence[Part],
     head: Head,
@@ -275,6 +289,14 @@ def assemble(
         ({"account": part.name, **r.as_dict()} for part in parts for r in recorded[part.name][0].resolved),
         key=lambda r: (r["account"], r["number"], r["rule"], r["key"]),
     )
+    # A rule that could not run on some account (a resource it reads refused there) has no
+    # verdict for the fleet either: never "passed" (audits.engine, not_run).
+    not_run: dict[str, list[str]] = {}
+    for part in parts:
+        for rule_id, why in (part.section["run"].get("rules_not_run") or {}).items():
+            not_run.setdefault(rule_id, []).append(f"account {part.name}: {why}")
+    rules = [{**r, "not_run": "; ".join(not_run[r["id"]])} if r["id"] in not_run else r for r in head.rules]
+    graph_read = any("rules_not_run" in p.section["run"] for p in parts)
     totals = [p.section["total_count"] for p in parts]
     previous = [d.previous_run for d, _ in recorded.values() if d.previous_run]
     names = [part.name for part in parts]
@@ -300,11 +322,13 @@ def assemble(
             },
             "started_at": head.started_at.isoformat(timespec="seconds"),
             "duration_s": round(head.duration_s, 3),
-            "rules": head.rules,
+            "rules": rules,
             "policy": head.policy,
             "crawl": {"stats": _stats(parts)},
             "history": {"path": str(history_path), "previous_run": max(previous, default=None)},
+            **({"rules_not_run": {k: "; ".join(v) for k, v in not_run.items()}} if graph_read else {}),
         },
+        **({"impact": _impact(findings, head)} if any("impact" in p.section for p in parts) else {}),
         "summary": {
             "findings": len(unwaived),
             "waived": len(findings) - len(unwaived),
@@ -422,7 +446,12 @@ def merge(
     if not documents:
         raise NothingToMerge([output.text(p) for p in problems])
     tool = _same(documents, "tools", lambda d: (d.get("tool"), d.get("version")))
-    rules = _same(documents, "rules", lambda d: d["run"].get("rules"))
+    # Which rules could not run is each account's own (it is in its section), not a difference.
+    rules = _same(
+        documents,
+        "rules",
+        lambda d: [{k: v for k, v in r.items() if k != "not_run"} for r in d["run"].get("rules") or []],
+    )
     policy = _same(documents, "policies", lambda d: d["run"].get("policy"))
 
     parts: list[Part] = []

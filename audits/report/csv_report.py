@@ -44,8 +44,10 @@ def _cell(value: Any) -> Any:
 
 def write_csv(document: dict[str, Any], path: Path) -> None:
     remediation = {r["id"]: r["remediation"] for r in document["run"]["rules"]}
+    # A multi-account audit (audits.accounts) says whose number each row is, first.
+    columns = ("account", *COLUMNS) if "accounts" in document else COLUMNS
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         if not document.get("complete", True):
             reasons = "; ".join(document.get("incomplete_reasons", []))
@@ -58,4 +60,4 @@ def write_csv(document: dict[str, Any], path: Path) -> None:
             )
         for finding in document["findings"]:
             row = {**finding, "remediation": remediation.get(finding["rule"], "")}
-            writer.writerow({key: _cell(value) for key, value in row.items() if key in COLUMNS})
+            writer.writerow({key: _cell(value) for key, value in row.items() if key in columns})

@@ -60,6 +60,19 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
             (sub, *[counts.get(s, 0) for s in SEVERITIES], sum(counts.values()))
             for sub, counts in summary["by_subaccount"].items()
         ],
+        # A multi-account audit (audits.accounts): one row per account, its own status first.
+        "accounts": [
+            {
+                "name": a["name"],
+                "status": a["status"],
+                "read": f"{a['numbers_read']} / {a['total_count']}",
+                "audited": a["numbers_audited"],
+                "severities": [a["summary"]["by_severity"].get(s, 0) for s in SEVERITIES],
+                "findings": a["summary"]["findings"],
+                "reasons": a["incomplete_reasons"],
+            }
+            for a in doc.get("accounts", [])
+        ],
     }
 
 
@@ -128,7 +141,7 @@ def _data(doc: dict[str, Any]) -> dict[str, Any]:
             f["number"],
             f["rule"],
             f["severity"],
-            f["subaccount"],
+            f"{f['account']} / {f['subaccount']}" if "account" in f else f["subaccount"],
             (f["first_seen"] or "")[:10],
             f["age_days"],
             int(f["new"]),

@@ -20,7 +20,12 @@ LISTED = 500
 
 
 def _lines(findings: list[dict[str, Any]]) -> list[str]:
-    lines = [f"{f['number']}  {f['severity']}  {f['subaccount']}  {f['message']}" for f in findings[:LISTED]]
+    lines = [
+        # A multi-account audit's findings say whose number it is (audits.accounts).
+        f"{f['account'] + '  ' if 'account' in f else ''}{f['number']}  {f['severity']}  {f['subaccount']}  "
+        f"{f['message']}"
+        for f in findings[:LISTED]
+    ]
     if len(findings) > LISTED:
         lines.append(f"... and {len(findings) - LISTED} more (see audit.csv)")
     return lines
