@@ -18,13 +18,15 @@ import schemathesis
 from schemathesis import Case, CheckContext, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.meta import negated_parameters
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi import checks as builtin
 
 import openapi
 from contracts import provenance, report
 from contracts.curl import describe_exchange
 from contracts.provenance import Constraint
-from contracts.target import Target, active
+from contracts.target import Target
+from contracts.transport import TargetTransport
 
 __all__ = [
     "BUILTIN_CHECKS",
@@ -36,6 +38,7 @@ __all__ = [
     "list_meta_consistent",
     "observed_deviations",
     "resource_uri_names_number_and_account",
+    "target_of",
     "update_visible_on_next_get",
 ]
 
@@ -76,9 +79,24 @@ _LIST_FILTERS = {
 }
 
 
-def strict() -> bool:
+def target_of(case: Case | APIOperation) -> Target:
+    """The target a case's (or an operation's) schema sends to, bound by :func:`contracts.transport.bind`.
+
+    Checks and schema hooks run where no fixture reaches: the operation knows its schema,
+    and the schema's transport knows the session's target.
+    """
+    operation = case.operation if isinstance(case, Case) else case
+    transport = operation.schema.transport
+    if not isinstance(transport, TargetTransport):
+        raise RuntimeError(
+            f"{operation.label}: its schema is not bound to a target (contracts.conformance.build_schema)"
+        )
+    return transport.target()
+
+
+def strict(case: Case) -> bool:
     """Whether this run enforces observed constraints (``--strict``)."""
-    return active().level == "documented"
+    return target_of(case).strict
 
 
 def _empty_values(case: Case) -> bool:
@@ -94,11 +112,11 @@ def held_to(rule: Constraint, check: Any) -> Any:
         try:
             return check(ctx, response, case)
         except AssertionError as failure:
-            if rule.fails(strict()):
+            if rule.fails(strict(case)):
                 raise
             title = getattr(failure, "title", None) or str(failure).splitlines()[0]
             where = _operation_id(case) or f"{case.method.upper()} {case.operation.path}"
-            provenance.enforce(rule, False, f"{where}: {title}", strict=False)
+            target_of(case).enforce(rule, False, f"{where}: {title}", strict=False)
             return None
 
     held.__name__ = getattr(check, "__name__", "check")
@@ -185,11 +203,10 @@ def api_id_where_documented(ctx: CheckContext, response: Response, case: Case) -
         return None  # content-type and schema checks report this
     api_id = body.get("api_id")
     rule = provenance.UPDATE_RESULT if _operation_id(case) == "updateNumber" else provenance.API_ID
-    provenance.enforce(
+    target_of(case).enforce(
         rule,
         isinstance(api_id, str) and bool(api_id),
         f"{_operation_id(case)} answered {response.status_code} without a non-empty api_id; got {api_id!r}",
-        strict=strict(),
     )
     return None
 
@@ -314,11 +331,10 @@ def list_meta_consistent(ctx: CheckContext, response: Response, case: Case) -> b
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         sent.setdefault(key, []).append(value)
     problems = meta_problems(body["meta"], len(body["objects"]), sent, parts.path)
-    provenance.enforce(
+    target_of(case).enforce(
         provenance.LIST_META,
         not problems,
         "list meta is inconsistent (spec: ListMeta):\n  " + "\n  ".join(problems),
-        strict=strict(),
     )
     return None
 
@@ -358,18 +374,17 @@ def update_visible_on_next_get(ctx: CheckContext, response: Response, case: Case
     """
     if not 200 <= response.status_code < 300 or _operation_id(case) != "updateNumber":
         return None
-    provenance.enforce(
+    target_of(case).enforce(
         provenance.UPDATE_202,
         response.status_code == 202,
         f"updateNumber answered {response.status_code}",
-        strict=strict(),
     )
     if not isinstance(case.body, dict):
         return None
     sent = {k: v for k, v in case.body.items() if k in _VISIBLE and isinstance(v, str)}
     if not sent:
         return None
-    target = active()
+    target = target_of(case)
     number = str((case.path_parameters or {}).get("number", ""))
     got = target.http.get(target.number_path(number), auth=httpx.BasicAuth(*target.credentials.basic))
     if got.status_code != 200:
@@ -400,7 +415,8 @@ _SCHEMA_OF = {
 def observed_deviations(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Tolerant level: answers valid only thanks to an x-observed entry become warnings."""
     schema = _SCHEMA_OF.get((_operation_id(case), response.status_code))
-    if schema is None or active().level != "tolerant":
+    target = target_of(case)
+    if schema is None or target.level != "tolerant":
         return None
     body = _json(response)
     if body is None:
@@ -408,7 +424,7 @@ def observed_deviations(ctx: CheckContext, response: Response, case: Case) -> bo
     documented = openapi.schema_errors(body, schema, "documented")
     if documented and not openapi.schema_errors(body, schema, "tolerant"):
         for error in documented:
-            report.warn_observed(_operation_id(case), error)
+            report.warn_observed(target.warnings, _operation_id(case), error)
     return None
 
 
@@ -446,7 +462,7 @@ def assert_error_body(response: httpx.Response, target: Target, level: openapi.L
     strict_now = (level or target.level) == "documented"
     kind = response.headers.get("content-type", "")
     if kind.split(";")[0].strip() != "application/json":
-        provenance.enforce(
+        target.enforce(
             provenance.ERROR_BODY,
             False,
             f"a {response.status_code} answer must be application/json (spec: Error responses), got {kind!r}"
@@ -457,7 +473,7 @@ def assert_error_body(response: httpx.Response, target: Target, level: openapi.L
     try:
         body = response.json()
     except ValueError:
-        provenance.enforce(
+        target.enforce(
             provenance.ERROR_BODY,
             False,
             f"a {response.status_code} error body is not JSON\n{describe_exchange(response, target)}",
@@ -465,7 +481,7 @@ def assert_error_body(response: httpx.Response, target: Target, level: openapi.L
         )
         return
     problems = openapi.schema_errors(body, "Error", "documented")
-    provenance.enforce(
+    target.enforce(
         provenance.ERROR_BODY,
         not problems,
         f"error body breaks the Error schema: {problems}\n{describe_exchange(response, target)}",
@@ -491,11 +507,9 @@ def refused(
     """
     code = response.status_code
     strict_now = target.strict
-    provenance.enforce(
-        provenance.NO_SERVER_ERROR, code < 500, f"answered {code}: {message}", strict=strict_now
-    )
+    target.enforce(provenance.NO_SERVER_ERROR, code < 500, f"answered {code}: {message}", strict=strict_now)
     if rule is not None:
-        provenance.enforce(rule, 400 <= code < 500, f"answered {code}, not a refusal: {message}", strict=True)
-    provenance.enforce(exact, code == status, f"answered {code}, not {status}: {message}", strict=strict_now)
+        target.enforce(rule, 400 <= code < 500, f"answered {code}, not a refusal: {message}", strict=True)
+    target.enforce(exact, code == status, f"answered {code}, not {status}: {message}", strict=strict_now)
     if 400 <= code < 500:
         assert_error_body(response, target)

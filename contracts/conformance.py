@@ -1,17 +1,21 @@
-"""The spec as a schemathesis schema bound to the active target, and how one case is run.
+"""The spec as a schemathesis schema bound to the session's target, and how one case is run.
 
 Generation is steered towards the target's real data: the path ``auth_id`` is the
 target's own, ``plivo-*`` formats draw realistic values and mostly real numbers and
 subaccounts from the target's inventory. On a live target updates send only ``alias``
 (restorable) and every update is undone; unrent is left to ``test_unrent``.
+
+The schema is built per session by :mod:`contracts.plugin` (its level, seed and example
+counts are the session's options); test modules mark functions with :func:`parametrize`
+and the plugin parametrizes them with that schema while collecting.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import hypothesis.strategies as st
 import schemathesis
@@ -24,12 +28,26 @@ import openapi
 from contracts import checks, restore
 from contracts.crawl import known_numbers, known_subaccounts
 from contracts.curl import describe_exchange
-from contracts.target import Target, active
+from contracts.target import Target
 from contracts.transport import bind
+from openapi.operations import OPERATION_IDS
 
-__all__ = ["OPERATIONS", "ContractViolation", "build_schema", "only", "register_formats", "run_case"]
+__all__ = [
+    "OPERATIONS",
+    "OPERATIONS_ATTR",
+    "ContractViolation",
+    "build_schema",
+    "marked_operations",
+    "only",
+    "parametrize",
+    "register_formats",
+    "run_case",
+]
 
-OPERATIONS = ("listNumbers", "getNumber", "updateNumber", "unrentNumber")
+OPERATIONS = OPERATION_IDS
+# The attribute :func:`parametrize` sets on a test function: the operations it is run for.
+OPERATIONS_ATTR = "_contracts_operations"
+F = TypeVar("F", bound=Callable[..., Any])
 
 # How many real numbers the embedded emulator lends to conformance unrent cases; the rest
 # of its inventory stays for the semantic tests.
@@ -48,33 +66,35 @@ def _real(values: Any) -> st.SearchStrategy[str]:
     return st.deferred(lambda: st.sampled_from(values()) if values() else st.nothing())
 
 
-def _numbers() -> list[str]:
-    return known_numbers(active())
+def register_formats(target: Callable[[], Target]) -> None:
+    """``plivo-*`` formats are generation hints: realistic values, mostly ``target()``'s real ones.
 
+    schemathesis keeps formats in one registry per process, so a format's strategy cannot
+    ask which schema draws it; the plugin registers them once per session, for the
+    session's target (one per process: each xdist worker has its own).
+    """
 
-def _subaccounts() -> list[str]:
-    return known_subaccounts(active())
+    def numbers() -> list[str]:
+        return known_numbers(target())
 
+    def subaccounts() -> list[str]:
+        return known_subaccounts(target())
 
-def _prefixes() -> list[str]:
-    return sorted({n[:k] for n in _numbers() for k in (1, 2, 3, 4)})
+    def prefixes() -> list[str]:
+        return sorted({n[:k] for n in numbers() for k in (1, 2, 3, 4)})
 
-
-@functools.cache
-def register_formats() -> None:
-    """``plivo-*`` formats are generation hints: realistic values, mostly real ones."""
     realistic_number = st.builds(
         lambda cc, rest: cc + rest, st.sampled_from(["1", "44", "91", "61"]), _digits(9, 10)
     )
-    schemathesis.openapi.format("plivo-number", st.one_of(_real(_numbers), _real(_numbers), realistic_number))
-    schemathesis.openapi.format("plivo-number-prefix", st.one_of(_real(_prefixes), _digits(1, 4)))
+    schemathesis.openapi.format("plivo-number", st.one_of(_real(numbers), _real(numbers), realistic_number))
+    schemathesis.openapi.format("plivo-number-prefix", st.one_of(_real(prefixes), _digits(1, 4)))
     random_sub = st.builds(
         lambda s: "SA" + s, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=18, max_size=18)
     )
     # Mostly real subaccounts, so transfers happen; now and then an unknown one, which a target
     # may refuse with a 4xx but must not accept and ignore (steer() keeps list filters real).
     schemathesis.openapi.format(
-        "plivo-subaccount-auth-id", st.one_of(_real(_subaccounts), _real(_subaccounts), random_sub)
+        "plivo-subaccount-auth-id", st.one_of(_real(subaccounts), _real(subaccounts), random_sub)
     )
     schemathesis.openapi.format(
         "plivo-auth-id",
@@ -125,9 +145,17 @@ def _config(
 
 
 def build_schema(
-    *, level: openapi.Level, seed: int, max_examples: int, max_steps: int, live: bool, subaccounts_known: bool
+    *,
+    target: Callable[[], Target],
+    level: openapi.Level,
+    seed: int,
+    max_examples: int,
+    max_steps: int,
+    live: bool,
+    subaccounts_known: bool,
 ) -> OpenApiSchema:
-    register_formats()
+    """The spec at ``level`` as a schemathesis schema whose every request goes through ``target()``."""
+    register_formats(target)
     raw = requests_as_documented(openapi.load_spec(level))
     config = _config(
         seed=seed,
@@ -137,9 +165,32 @@ def build_schema(
         subaccounts_known=subaccounts_known,
     )
     schema = schemathesis.openapi.from_dict(raw, config=config)
-    bind(schema, active)
+    bind(schema, target)
     _install_hooks(schema)
     return schema
+
+
+def parametrize(*operation_ids: str) -> Callable[[F], F]:
+    """Run the decorated test once per generated case of ``operation_ids``.
+
+    Like schemathesis' ``schema.parametrize()``, but the schema is the session's, which a
+    module cannot know when it is imported: :mod:`contracts.plugin` applies it at collection.
+    """
+    unknown = set(operation_ids) - set(OPERATIONS)
+    if unknown:
+        raise ValueError(f"unknown operation ids {sorted(unknown)}; the spec has {OPERATIONS}")
+
+    def mark(function: F) -> F:
+        setattr(function, OPERATIONS_ATTR, tuple(operation_ids))
+        return function
+
+    return mark
+
+
+def marked_operations(function: Any) -> tuple[str, ...] | None:
+    """The operations :func:`parametrize` named on ``function``, or None."""
+    found = getattr(function, OPERATIONS_ATTR, None)
+    return found if isinstance(found, tuple) else None
 
 
 def only(schema: OpenApiSchema, *operation_ids: str) -> OpenApiSchema:
@@ -187,7 +238,7 @@ def _install_hooks(schema: OpenApiSchema) -> None:
         operation = context.operation
         if operation is None or operation.method.upper() != "DELETE":
             return st.just(path_parameters)
-        pool = unrent_pool(active())
+        pool = unrent_pool(checks.target_of(operation))
         if not pool:
             return st.just(path_parameters)
         return st.sampled_from(pool).map(lambda number: {**(path_parameters or {}), "number": number})

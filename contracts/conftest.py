@@ -19,21 +19,24 @@ import pytest
 from _pytest._code.code import ReprFileLocation
 
 from contracts import redacting, report
-from contracts.run import settings
+from contracts.plugin import record_of
+from contracts.run import settings_of
 from contracts.target import OffTarget, Target, shown_url
 
 # Tests failing in a row at the transport level before the run stops.
 TRANSPORT_STREAK = 3
-_STREAK: list[int] = [0]
+# Transport failures in a row so far, in the session's stash.
+_STREAK = pytest.StashKey[int]()
 
 _WORKER_KEY = "contracts_report"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _record_coverage(target: Target) -> Iterator[None]:
-    target.guard.listeners.append(report.COVERAGE.record)
+def _record_coverage(target: Target, pytestconfig: pytest.Config) -> Iterator[None]:
+    record = record_of(pytestconfig).coverage.record
+    target.guard.listeners.append(record)
     yield
-    target.guard.listeners.remove(report.COVERAGE.record)
+    target.guard.listeners.remove(record)
 
 
 @pytest.fixture(autouse=True)
@@ -52,13 +55,13 @@ def _live_gate(request: pytest.FixtureRequest, target: Target) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput[_WORKER_KEY] = json.dumps(report.to_json())
+        workeroutput[_WORKER_KEY] = json.dumps(record_of(session.config).to_json())
 
 
 def pytest_testnodedown(node: Any, error: Any) -> None:
     data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
     if data:
-        report.merge(json.loads(data))
+        record_of(node.config).merge(json.loads(data))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -69,7 +72,8 @@ def pytest_html_results_summary(
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     stats = getattr(reporter, "stats", {})
     outcome = report.Outcome.from_stats(stats, int(session.exitstatus))
-    lines = [*report.summary_lines(settings().options.level, outcome), f"seed {settings().seed}"]
+    run = settings_of(session.config)
+    lines = [*report.summary_lines(run.level, record_of(session.config), outcome), f"seed {run.seed}"]
     text = redacting.redact(chr(10).join(lines))
     postfix.append(f"<h2>Contract coverage</h2><pre>{html.escape(text)}</pre>")
 
@@ -79,9 +83,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.section("contracts")
     outcome = report.Outcome.from_stats(terminalreporter.stats, exitstatus)
-    for line in report.summary_lines(settings().options.level, outcome):
+    run = settings_of(config)
+    for line in report.summary_lines(run.level, record_of(config), outcome):
         terminalreporter.write_line(redacting.redact(line))
-    terminalreporter.write_line(f"seed {settings().seed}: replay with --hypothesis-seed={settings().seed}")
+    terminalreporter.write_line(f"seed {run.seed}: replay with --hypothesis-seed={run.seed}")
 
 
 def transport_failure(error: BaseException | None) -> BaseException | None:
@@ -125,16 +130,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if call.when == "teardown":
         return result
     error = transport_failure(call.excinfo.value) if call.excinfo is not None and result.failed else None
+    stash = item.config.stash
     if error is None:
         if call.when == "call" and result.passed:
-            _STREAK[0] = 0
+            stash[_STREAK] = 0
         return result
     note = f"; {TRANSPORT_STREAK} such failures in a row stop the run"
     result.longrepr = _short(f"in {call.when}", (result.location[0], result.location[1]), error, note)
-    _STREAK[0] += 1
-    if _STREAK[0] >= TRANSPORT_STREAK:
+    stash[_STREAK] = streak = stash.get(_STREAK, 0) + 1
+    if streak >= TRANSPORT_STREAK:
         item.session.shouldstop = (
-            f"the target failed below HTTP in {_STREAK[0]} tests in a row (last: {type(error).__name__}); "
+            f"the target failed below HTTP in {streak} tests in a row (last: {type(error).__name__}); "
             "stopping: check the target and --base-url, then run again"
         )
     return result

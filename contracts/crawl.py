@@ -84,12 +84,13 @@ def crawl(target: Target, params: Mapping[str, Any] | None = None, as_: Credenti
     return result
 
 
-_CACHE: dict[int, tuple[list[str], list[str]]] = {}
+_KNOWN = "crawl.known"
 
 
 def _remember(target: Target) -> tuple[list[str], list[str]]:
-    key = id(target)
-    if key not in _CACHE:
+    """The numbers and subaccounts of the first crawl, kept on the target (one per session)."""
+    known: tuple[list[str], list[str]] | None = target.memo.get(_KNOWN)
+    if known is None:
         try:
             everything = crawl(target)
         except CrawlError:
@@ -100,8 +101,9 @@ def _remember(target: Target) -> tuple[list[str], list[str]]:
         subs = {str(o["sub_account"]) for o in everything.objects if o.get("sub_account")}
         if target.subaccount is not None:
             subs.add(target.subaccount.auth_id)
-        _CACHE[key] = (numbers, sorted(subs))
-    return _CACHE[key]
+        known = (numbers, sorted(subs))
+        target.memo[_KNOWN] = known
+    return known
 
 
 def known_numbers(target: Target) -> list[str]:

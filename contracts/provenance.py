@@ -18,6 +18,7 @@ default run. ``python -m contracts.provenance`` prints the table of every constr
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,8 +63,18 @@ def constraint(id: str, kind: Kind, rule: str, source: str) -> Constraint:
 _WARNINGS: dict[str, int] = {}
 
 
-def enforce(rule: Constraint, holds: bool, message: str, *, strict: bool) -> None:
-    """Fail (AssertionError) if ``rule`` is broken and enforced at this level, else warn once more."""
+def enforce(
+    rule: Constraint,
+    holds: bool,
+    message: str,
+    *,
+    strict: bool,
+    warnings: MutableMapping[str, int] | None = None,
+) -> None:
+    """Fail (AssertionError) if ``rule`` is broken and enforced at this level, else warn once more.
+
+    ``warnings`` is the run's tally (a target's, see ``Target.enforce``) the summary prints.
+    """
     if holds:
         return
     if rule.fails(strict):
@@ -71,9 +82,8 @@ def enforce(rule: Constraint, holds: bool, message: str, *, strict: bool) -> Non
     folded = re.sub(r"\[\d+\]", "[*]", message.splitlines()[0] if message else rule.rule)
     key = f"{rule.id} ({rule.kind}): {folded}"
     _WARNINGS[key] = _WARNINGS.get(key, 0) + 1
-    from contracts import report
-
-    report.WARNINGS[key] += 1
+    if warnings is not None:
+        warnings[key] = warnings.get(key, 0) + 1
 
 
 def warnings_text() -> list[str]:

@@ -15,9 +15,17 @@ before any reporter (terminal, JUnit XML, pytest-html, an xdist controller) sees
 
 The secrets are every credential pair the run knows: ``PLIVO_AUTH_*``,
 ``PLIVO_SUBACCOUNT_*``, ``PLIVO_OTHER_*`` from the environment, and whatever a target or
-an SDK check registers when it is built (:func:`register`). The root ``conftest.py``
-loads this module as a plugin, so ``pytest contracts``, ``pytest sdkcheck`` and
-``pytest tests`` all get it.
+an SDK check registers when it is built (:func:`register`). :mod:`contracts.plugin`
+(loaded in every pytest session through its ``pytest11`` entry point) registers this
+module as a plugin, so ``pytest contracts``, ``pytest sdkcheck`` and ``pytest tests`` all
+get it.
+
+The secrets are the one thing kept per *process* rather than per pytest session
+(:class:`SecretRegistry`, one instance): a token must stay masked in every output the
+process writes, also where no pytest config is reachable -- an exception message built
+inside an httpx transport, a curl line in a check, ``sdkcheck``'s report written after
+the session, a second session in the same process. Forgetting a secret because a
+session ended would be the wrong default; remembering one too many costs nothing.
 """
 
 from __future__ import annotations
@@ -35,8 +43,10 @@ from openapi.redaction import Redactor
 
 __all__ = [
     "ENV_CREDENTIALS",
+    "SECRETS",
     "RedactedRepr",
     "RedactingStream",
+    "SecretRegistry",
     "current",
     "redact",
     "register",
@@ -53,20 +63,49 @@ ENV_CREDENTIALS = (
     ("PLIVO_OTHER_AUTH_ID", "PLIVO_OTHER_AUTH_TOKEN"),
 )
 
-_LOCK = threading.Lock()
-_PAIRS: set[tuple[str, str]] = set()
-_SECRETS: set[str] = set()
-_CURRENT: list[Redactor] = [Redactor()]
+
+class SecretRegistry:
+    """Every credential pair and loose secret registered in this process, and their redactor."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pairs: set[tuple[str, str]] = set()
+        self._secrets: set[str] = set()
+        self._redactor = Redactor()
+
+    def register(self, pairs: Iterable[tuple[str, str] | None] = (), secrets: Iterable[str] = ()) -> None:
+        with self._lock:
+            before = (len(self._pairs), len(self._secrets))
+            self._pairs.update(p for p in pairs if p is not None and p[1])
+            self._secrets.update(s for s in secrets if s)
+            if (len(self._pairs), len(self._secrets)) != before:
+                self._redactor = Redactor.for_credentials(sorted(self._pairs), sorted(self._secrets))
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return sorted(self._pairs)
+
+    @property
+    def secrets(self) -> list[str]:
+        with self._lock:
+            return sorted(self._secrets)
+
+    @property
+    def redactor(self) -> Redactor:
+        return self._redactor
+
+    def __repr__(self) -> str:
+        return f"<SecretRegistry {len(self._pairs)} pairs, {len(self._secrets)} loose secrets>"
+
+
+# Process-wide on purpose: see the module docstring.
+SECRETS = SecretRegistry()
 
 
 def register(pairs: Iterable[tuple[str, str] | None] = (), secrets: Iterable[str] = ()) -> None:
     """Add ``(auth_id, token)`` pairs and loose secrets to what every output is scrubbed of."""
-    with _LOCK:
-        before = (len(_PAIRS), len(_SECRETS))
-        _PAIRS.update(p for p in pairs if p is not None and p[1])
-        _SECRETS.update(s for s in secrets if s)
-        if (len(_PAIRS), len(_SECRETS)) != before:
-            _CURRENT[0] = Redactor.for_credentials(sorted(_PAIRS), sorted(_SECRETS))
+    SECRETS.register(pairs, secrets)
 
 
 def register_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> None:
@@ -88,19 +127,17 @@ def register_environment(environ: os._Environ[str] | dict[str, str] | None = Non
 
 def registered_pairs() -> list[tuple[str, str]]:
     """The (auth_id, token) pairs registered so far."""
-    with _LOCK:
-        return sorted(_PAIRS)
+    return SECRETS.pairs
 
 
 def registered_secrets() -> list[str]:
     """The loose secrets (a token without its auth_id) registered so far."""
-    with _LOCK:
-        return sorted(_SECRETS)
+    return SECRETS.secrets
 
 
 def current() -> Redactor:
     """The redactor for every secret registered so far."""
-    return _CURRENT[0]
+    return SECRETS.redactor
 
 
 def redact(text: str) -> str:

@@ -5,7 +5,9 @@
 * tolerant warnings -- responses that pass only because of an ``x-observed`` entry in
   the spec; with ``--strict`` they fail instead.
 
-Under pytest-xdist each worker collects its own and the controller merges them.
+Both live in one :class:`Record` per session, kept in the pytest config's stash by
+:mod:`contracts.plugin` (the target counts its warnings into the same record). Under
+pytest-xdist each worker collects its own and the controller merges them.
 
 The run's verdict (:func:`verdict`) is said only from what happened: the target "met the
 contract" only when tests ran and all of them passed; errors, an empty run or one where
@@ -29,12 +31,12 @@ from xml.sax.saxutils import quoteattr
 import httpx
 
 import openapi
+from openapi.operations import OPERATION_IDS, operation_for
 
 __all__ = [
-    "COVERAGE",
-    "WARNINGS",
     "Coverage",
     "Outcome",
+    "Record",
     "operation_of",
     "summary_lines",
     "verdict",
@@ -42,20 +44,12 @@ __all__ = [
     "write_unrunnable",
 ]
 
-_ROUTES = [
-    ("GET", re.compile(r"/v1/Account/[^/]+/Number/?$"), "listNumbers"),
-    ("GET", re.compile(r"/v1/Account/[^/]+/Number/[^/]+/?$"), "getNumber"),
-    ("POST", re.compile(r"/v1/Account/[^/]+/Number/[^/]+/?$"), "updateNumber"),
-    ("DELETE", re.compile(r"/v1/Account/[^/]+/Number/[^/]+/?$"), "unrentNumber"),
-]
-OPERATIONS = ("listNumbers", "getNumber", "updateNumber", "unrentNumber")
+OPERATIONS = OPERATION_IDS
 
 
 def operation_of(method: str, path: str) -> str:
-    for route_method, pattern, operation_id in _ROUTES:
-        if method.upper() == route_method and pattern.search(path):
-            return operation_id
-    return f"{method.upper()} (undeclared)"
+    """The operationId of a request (:func:`openapi.operations.operation_for`), or what it was."""
+    return operation_for(method, path) or f"{method.upper()} (undeclared)"
 
 
 def _documented_parameters() -> dict[str, set[str]]:
@@ -140,23 +134,26 @@ def _body_keys(request: httpx.Request) -> Iterable[str]:
     return ()
 
 
-COVERAGE = Coverage()
-WARNINGS: Counter[str] = Counter()
+@dataclass
+class Record:
+    """What one session saw: its coverage and its tolerated deviations ("rule: message" -> times)."""
+
+    coverage: Coverage = field(default_factory=Coverage)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"coverage": self.coverage.to_json(), "warnings": dict(self.warnings)}
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add a worker's record (``to_json``) to this one."""
+        self.coverage.merge(data.get("coverage", {}))
+        self.warnings.update(data.get("warnings", {}))
 
 
-def warn_observed(operation_id: str, error: str) -> None:
+def warn_observed(warnings: Counter[str], operation_id: str, error: str) -> None:
     """Count a tolerated deviation, folded over list indices so one kind reads as one line."""
     folded = re.sub(r"\[\d+\]", "[*]", error)
-    WARNINGS[f"{operation_id}: {folded}"] += 1
-
-
-def to_json() -> dict[str, Any]:
-    return {"coverage": COVERAGE.to_json(), "warnings": dict(WARNINGS)}
-
-
-def merge(data: dict[str, Any]) -> None:
-    COVERAGE.merge(data.get("coverage", {}))
-    WARNINGS.update(data.get("warnings", {}))
+    warnings[f"{operation_id}: {folded}"] += 1
 
 
 @dataclass(frozen=True)
@@ -187,8 +184,8 @@ class Outcome:
         )
 
 
-def verdict(outcome: Outcome) -> str:
-    """One line on what the run shows, never more than it does."""
+def verdict(outcome: Outcome, warnings: Mapping[str, int] | None = None) -> str:
+    """One line on what the run shows, never more than it does (``warnings``: the tolerated ones)."""
     counts = (
         f"{outcome.passed} passed, {outcome.failed} failed, {outcome.errors} errors, "
         f"{outcome.skipped} skipped"
@@ -204,26 +201,27 @@ def verdict(outcome: Outcome) -> str:
         if outcome.skipped:
             return f"verdict: nothing was checked: every test was skipped ({counts})"
         return "verdict: nothing was checked: no test ran"
-    if WARNINGS:
+    if warnings:
         return f"verdict: the target met the contract with the tolerated deviations above ({counts})"
     return f"verdict: the target met the documented contract ({counts})"
 
 
-def summary_lines(level: str, outcome: Outcome | None = None) -> list[str]:
-    lines = ["coverage: operations x status codes x parameters exercised", *COVERAGE.lines()]
-    if WARNINGS:
+def summary_lines(level: str, record: Record, outcome: Outcome | None = None) -> list[str]:
+    warnings = record.warnings
+    lines = ["coverage: operations x status codes x parameters exercised", *record.coverage.lines()]
+    if warnings:
         lines.append("")
         # Observed constraints fail under --strict; "ours" (a reading of our own) never do.
-        ours = [text for text in WARNINGS if "(ours)" in text.split(":", 1)[0]]
+        ours = [text for text in warnings if "(ours)" in text.split(":", 1)[0]]
         hint = "--strict makes these failures" if not ours else "--strict makes the observed ones failures"
         lines.append(
-            f"tolerated deviations ({level} level; {hint}): {sum(WARNINGS.values())} in {len(WARNINGS)} kinds"
+            f"tolerated deviations ({level} level; {hint}): {sum(warnings.values())} in {len(warnings)} kinds"
         )
-        lines += [f"  {n:>5} x {text}" for text, n in WARNINGS.most_common()]
+        lines += [f"  {n:>5} x {text}" for text, n in warnings.most_common()]
     elif level == "tolerant":
         lines.append("no x-observed deviation was needed")
     if outcome is not None:
-        lines.append(verdict(outcome))
+        lines.append(verdict(outcome, warnings))
     return lines
 
 

@@ -1,7 +1,9 @@
-"""Settings of this pytest run that contract modules need at import time (level, seed, profile).
+"""Settings of one contract run (level, seed, profile), kept in the pytest config's stash.
 
-The root ``conftest.py`` parses the options and calls :func:`configure`; modules that build
-parametrized tests while being collected read :func:`settings`.
+:mod:`contracts.plugin` parses the options into a :class:`RunSettings` and stores it
+under :data:`SETTINGS_KEY`; fixtures and hooks read it with :func:`settings_of`. Nothing
+here is module state: two sessions in one process (pytester, a test of the plugin) each
+have their own.
 """
 
 from __future__ import annotations
@@ -12,10 +14,7 @@ import pytest
 
 from contracts.target import TargetOptions
 
-__all__ = ["OPTIONS_KEY", "PROFILES", "SEED_KEY", "RunSettings", "configure", "settings"]
-
-OPTIONS_KEY = pytest.StashKey[TargetOptions]()
-SEED_KEY = pytest.StashKey[int]()
+__all__ = ["PROFILES", "SETTINGS_KEY", "RunSettings", "settings_of"]
 
 # Example counts per profile: ci keeps `pytest contracts` within a minute on two cores,
 # nightly digs deeper.
@@ -32,12 +31,18 @@ PROFILES: dict[str, dict[str, int]] = {
 
 @dataclass(frozen=True)
 class RunSettings:
+    """The validated target options (the run's seed included) and the example profile."""
+
     options: TargetOptions
     profile: str
 
     @property
     def seed(self) -> int:
         return self.options.seed
+
+    @property
+    def level(self) -> str:
+        return self.options.level
 
     def examples(self, name: str) -> int:
         return PROFILES[self.profile][name]
@@ -46,15 +51,15 @@ class RunSettings:
         return f"RunSettings(profile={self.profile!r}, seed={self.seed}, level={self.options.level!r})"
 
 
-_CURRENT: list[RunSettings] = []
+SETTINGS_KEY = pytest.StashKey[RunSettings]()
 
 
-def configure(options: TargetOptions, profile: str) -> RunSettings:
-    _CURRENT[:] = [RunSettings(options, profile)]
-    return _CURRENT[0]
-
-
-def settings() -> RunSettings:
-    if not _CURRENT:
-        raise RuntimeError("contracts run settings are unset: the root conftest.py configures them")
-    return _CURRENT[0]
+def settings_of(config: pytest.Config) -> RunSettings:
+    """This session's run settings; a clear error when the contracts plugin did not configure them."""
+    try:
+        return config.stash[SETTINGS_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "contracts run settings are unset: the contracts.plugin pytest plugin configures them "
+            "(is the project installed, e.g. pip install -e ., and the plugin not disabled with -p no:?)"
+        ) from None

@@ -23,6 +23,7 @@ import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -32,8 +33,11 @@ import anyio.from_thread
 import httpcore
 import httpx
 
+from contracts import provenance
+from contracts.provenance import Constraint
 from openapi import Level
 from openapi.bounded import DeadlineExceeded, Limits, send
+from openapi.operations import match_path
 from openapi.redaction import Redactor, strip_userinfo
 
 __all__ = [
@@ -52,13 +56,9 @@ __all__ = [
     "TargetOptions",
     "WritePolicy",
     "WriteRefused",
-    "activate",
-    "active",
     "build_target",
     "live_credentials",
     "parse_unrent",
-    "provide",
-    "release",
     "shown_url",
 ]
 
@@ -130,7 +130,9 @@ class WritePolicy:
         method = method.upper()
         if not self.live or method in SAFE_METHODS:
             return None
-        number = NUMBER_PATH.search(path)
+        # The spec's own path templates decide what names one number (openapi.operations).
+        found = match_path(path)
+        number = found.number if found is not None else None
         if method == "POST":
             if not self.allow_writes:
                 return "the live target is read-only; pass --allow-writes to send updates"
@@ -140,8 +142,8 @@ class WritePolicy:
         if method == "DELETE":
             if number is None:
                 return "DELETE is allowed only of a number named with --unrent"
-            if number["number"].lstrip("+") not in self.unrentable:
-                return f"number {number['number']} is not named with --unrent; only those may be unrented"
+            if number.lstrip("+") not in self.unrentable:
+                return f"number {number} is not named with --unrent; only those may be unrented"
             return None
         return f"{method} is never sent to a live target"
 
@@ -531,9 +533,20 @@ class Target:
     app: Any = None
     subaccount: Credentials | None = None
     other_account: Credentials | None = None
+    # Tolerated deviations this run saw ("rule (kind): message" -> times): the plugin hands in
+    # the session's counter (contracts.report.Record), so the summary sees them.
+    warnings: Counter[str] = field(default_factory=Counter)
+    # What the suite read once from this target and reuses (contracts.crawl's known numbers).
+    memo: dict[str, Any] = field(default_factory=dict)
     _closers: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     _guard: GuardedTransport | None = None
     _shared: httpx.Client | None = None
+
+    def enforce(self, rule: Constraint, holds: bool, message: str, *, strict: bool | None = None) -> None:
+        """:func:`contracts.provenance.enforce` at this run's level, its warnings counted here."""
+        provenance.enforce(
+            rule, holds, message, strict=self.strict if strict is None else strict, warnings=self.warnings
+        )
 
     @property
     def strict(self) -> bool:
@@ -693,47 +706,13 @@ def _embedded_target(options: TargetOptions) -> Target:
     )
 
 
-def build_target(options: TargetOptions) -> Target:
-    """The target the options describe, ready to use; ``close()`` it when done."""
+def build_target(options: TargetOptions, *, warnings: Counter[str] | None = None) -> Target:
+    """The target the options describe, ready to use; ``close()`` it when done.
+
+    ``warnings``: where its tolerated deviations are counted (the session's report record).
+    """
     options.validate()
-    return _live_target(options) if options.live else _embedded_target(options)
-
-
-_ACTIVE: list[Target] = []
-_FACTORY: list[Callable[[], Target]] = []
-
-
-def provide(factory: Callable[[], Target]) -> None:
-    """Say how to build this process's target; it is built on first use (even during collection)."""
-    release()
-    _FACTORY[:] = [factory]
-
-
-def activate(target: Target) -> None:
-    """Make ``target`` the one schemathesis' transport and strategies use in this process."""
-    _ACTIVE[:] = [target]
-
-
-def active() -> Target:
-    """This process's target, built now if nobody needed it before."""
-    if not _ACTIVE:
-        if not _FACTORY:
-            raise RuntimeError("no target is configured; the root conftest.py provides one")
-        _ACTIVE.append(_FACTORY[0]())
-    return _ACTIVE[0]
-
-
-def release() -> None:
-    """Close this process's target, if one was built."""
-    while _ACTIVE:
-        _ACTIVE.pop().close()
-
-
-@contextlib.contextmanager
-def activated(target: Target) -> Iterator[Target]:
-    previous = list(_ACTIVE)
-    activate(target)
-    try:
-        yield target
-    finally:
-        _ACTIVE[:] = previous
+    target = _live_target(options) if options.live else _embedded_target(options)
+    if warnings is not None:
+        target.warnings = warnings
+    return target

@@ -136,7 +136,7 @@ def test_subaccount_total_count_counts_its_own_numbers(target: Target) -> None:
     if sub is None:
         pytest.skip("no subaccount credentials: set PLIVO_SUBACCOUNT_AUTH_ID / PLIVO_SUBACCOUNT_AUTH_TOKEN")
     seen = crawl(target, as_=sub)
-    provenance.enforce(
+    target.enforce(
         provenance.LIST_META,
         seen.total_count == len(seen.numbers),
         f"subaccount {sub.auth_id}: meta.total_count says {seen.total_count}, "

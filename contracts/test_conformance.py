@@ -9,35 +9,27 @@ from __future__ import annotations
 import pytest
 from schemathesis import Case
 
-from contracts.conformance import build_schema, only, run_case
-from contracts.run import settings
+from contracts.conformance import parametrize, run_case
 from contracts.target import Target
 
-_run = settings()
-schema = build_schema(
-    level=_run.options.level,
-    seed=_run.seed,
-    max_examples=_run.examples("max_examples"),
-    max_steps=_run.examples("stateful_step_count"),
-    live=_run.options.live,
-    subaccounts_known=not _run.options.live,
-)
+# Each test is parametrized with the session's schema (contracts.plugin): one test per
+# operation, one example per generated case, as ``schema.parametrize()`` does.
 
 
 @pytest.mark.live_safe
-@only(schema, "listNumbers").parametrize()
+@parametrize("listNumbers")
 def test_list_numbers(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)
 
 
 @pytest.mark.live_safe
-@only(schema, "getNumber").parametrize()
+@parametrize("getNumber")
 def test_get_number(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)
 
 
 @pytest.mark.writes
-@only(schema, "updateNumber").parametrize()
+@parametrize("updateNumber")
 def test_update_number(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)
 
@@ -53,6 +45,6 @@ def _embedded_only(target: Target) -> None:
 
 @pytest.mark.unrent
 @pytest.mark.usefixtures("_embedded_only")
-@only(schema, "unrentNumber").parametrize()
+@parametrize("unrentNumber")
 def test_unrent_number(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)

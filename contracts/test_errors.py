@@ -107,7 +107,7 @@ def test_options_on_an_existing_resource_is_not_answered_as_missing(target: Targ
     path = target.numbers_path if where == "list" else target.number_path(numbers[0])
     response = target.http.request("OPTIONS", path, auth=httpx.BasicAuth(*target.credentials.basic))
     strict = target.strict
-    provenance.enforce(
+    target.enforce(
         provenance.STATUS_CODES,
         response.status_code == 405 or 200 <= response.status_code < 300,
         f"OPTIONS on an existing {where} must be 405 Method Not Allowed (or a 2xx preflight), "
@@ -115,7 +115,7 @@ def test_options_on_an_existing_resource_is_not_answered_as_missing(target: Targ
         strict=strict,
     )
     if response.status_code == 405:
-        provenance.enforce(
+        target.enforce(
             provenance.STATUS_CODES,
             bool(response.headers.get("allow")),
             "a 405 names the allowed methods in Allow (RFC 9110 15.5.6)\n"

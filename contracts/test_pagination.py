@@ -46,7 +46,7 @@ def _walk(target: Target, limit: int, params: dict[str, str] | None = None) -> l
 
 
 def _meta_holds(target: Target, problems: list[str], response: httpx.Response) -> None:
-    provenance.enforce(
+    target.enforce(
         provenance.LIST_META,
         not problems,
         "\n".join(problems) + "\n" + describe_exchange(response, target),
@@ -156,7 +156,7 @@ def test_negative_offset_is_refused(target: Target) -> None:
 def test_offset_past_the_end_is_an_empty_page(target: Target, full: Crawl) -> None:
     _, body = get_page(target, {"limit": 20, "offset": full.total_count + 40})
     assert body["objects"] == [], "a page past the end must be empty"
-    provenance.enforce(
+    target.enforce(
         provenance.LIST_META,
         body.get("meta", {}).get("next") is None,
         "a page past the end has no next page",

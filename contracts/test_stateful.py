@@ -16,19 +16,9 @@ from schemathesis import Case, Response
 from schemathesis.core.failures import FailureGroup
 
 from contracts import checks, restore
-from contracts.conformance import ContractViolation, _message, build_schema, only, steer
-from contracts.run import settings
+from contracts.conformance import ContractViolation, _message, only, steer
+from contracts.run import RunSettings
 from contracts.target import Target
-
-_run = settings()
-schema = build_schema(
-    level=_run.options.level,
-    seed=_run.seed,
-    max_examples=_run.examples("max_examples"),
-    max_steps=_run.examples("stateful_step_count"),
-    live=_run.options.live,
-    subaccounts_known=not _run.options.live,
-)
 
 
 def _operations(target: Target) -> tuple[str, ...]:
@@ -45,8 +35,10 @@ MAX_RUNS = 4
 
 
 @pytest.mark.live_safe
-def test_state_machine(target: Target, run_seed: int) -> None:
-    base = only(schema, *_operations(target)).as_state_machine()
+def test_state_machine(
+    target: Target, run_seed: int, run_settings: RunSettings, contract_schema: Any
+) -> None:
+    base = only(contract_schema, *_operations(target)).as_state_machine()
     violations: list[ContractViolation] = []
     steps: list[str] = []
 
@@ -79,8 +71,8 @@ def test_state_machine(target: Target, run_seed: int) -> None:
         try:
             NumberLifecycle.run(
                 settings=hypothesis.settings(
-                    max_examples=_run.examples("stateful_examples"),
-                    stateful_step_count=_run.examples("stateful_step_count"),
+                    max_examples=run_settings.examples("stateful_examples"),
+                    stateful_step_count=run_settings.examples("stateful_step_count"),
                     phases=[hypothesis.Phase.generate],
                     deadline=None,
                     database=None,

@@ -58,7 +58,7 @@ def test_unrent_lifecycle(target: Target) -> None:
 
     after = crawl(target)
     assert number not in after.numbers, f"unrented number {number} is still listed"
-    provenance.enforce(
+    target.enforce(
         provenance.LIST_META,
         after.total_count == before.total_count - 1,
         f"total_count went from {before.total_count} to {after.total_count} after one unrent",

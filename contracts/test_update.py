@@ -47,7 +47,7 @@ def accepted(response: httpx.Response, target: Target, message: str) -> None:
         f"{message}: answered {response.status_code}, not a 2xx\n{describe_exchange(response, target)}"
         f"\n  rule: {provenance.DOCUMENTED_REQUEST_ACCEPTED.rule}"
     )
-    provenance.enforce(
+    target.enforce(
         provenance.UPDATE_202,
         response.status_code == 202,
         f"updateNumber answered {response.status_code}",
@@ -314,7 +314,7 @@ def test_form_encoded_update_is_accepted(target: Target, restored: Callable[[str
     restored(number)
     alias = f"form {uuid.uuid4().hex[:8]}"
     response = _post(target, number, {"alias": alias}, form=True)
-    provenance.enforce(
+    target.enforce(
         provenance.UPDATE_FORM,
         200 <= response.status_code < 300,
         f"a form-encoded update answered {response.status_code}",

@@ -32,6 +32,10 @@ class TargetTransport(RequestsTransport):
         self._copy_serializers_from(REQUESTS_TRANSPORT)
         self._target = target
 
+    def target(self) -> Target:
+        """The target this schema sends to: how checks and hooks reach it from a case."""
+        return self._target()
+
     def send(self, case: Case, *, session: Any = None, **kwargs: Any) -> Response:
         target = self._target()
         # The spec names api.plivo.com; the target decides where requests really go.
