@@ -1,10 +1,12 @@
 """The inventory crawler: every number of an account, read politely and completely (or said not to be).
 
 Page one tells ``total_count``; the other offsets are handed out one at a time to a fixed
-pool of workers, each request paced by a RateLimiter (by default inside Plivo's 300
-requests per 5 s). Nothing is sized by a number the server supplied until it has passed a
-plausibility check, every exchange is bounded (``openapi.bounded``: a total deadline, body
-included, and a cap on the decompressed body) and so is the crawl as a whole.
+pool of workers, each exchange held in a slot of the shared pacer (``openapi.pacing``: by
+default Plivo's 300 requests in any 5 s, spent in bursts, with the window anchored on the
+answers so the server's clock cannot push a burst over). Nothing is sized by a number the
+server supplied until it has passed a plausibility check, every exchange is bounded
+(``openapi.bounded``: a total deadline, body included, and a cap on the decompressed body)
+and so is the crawl as a whole.
 
 The inventory is called complete only when it is known to be whole and every number could
 be read; otherwise it is INCOMPLETE with the reasons:
@@ -21,8 +23,10 @@ be read; otherwise it is INCOMPLETE with the reasons:
   (``NumberRecord.problems``, reported by the ``data-missing-field`` rule).
 
 429, 5xx, deadlines, resets and truncated or unparseable bodies are retried ``attempts``
-times with seeded backoff and jitter; Retry-After is believed up to ``backoff_cap`` (and a
-longer request is noted). Redirects are never followed, so credentials never go to another
+times in one loop (``fetch_retried``; nothing below it retries), each attempt in a slot of
+its own, after the pacer's pause: seeded backoff and jitter, Retry-After believed up to
+``backoff_cap`` (a longer request is noted), and on a 429 a hold on every worker and a 5%
+slower pace. Redirects are never followed, so credentials never go to another
 host; like 401, 403 and 404 they end the crawl. Every message kept is redacted.
 """
 
@@ -44,15 +48,15 @@ from urllib.parse import urlsplit
 import httpx
 
 import openapi
-from audits.backoff import Backoff
 from audits.model import NumberRecord, json_type
 from audits.progress import Progress
-from audits.ratelimit import DEFAULT_RATE, RateLimiter
 from openapi.bounded import DEFAULT_LIMITS, BodyTooLarge, DeadlineExceeded, Limits, send_async
+from openapi.pacing import PLIVO, Backoff, Budget, Pacer
 from openapi.redaction import Redactor
 
 __all__ = [
     "CRAWL_DEADLINE_S",
+    "DEFAULT_RATE",
     "MAX_NUMBERS",
     "MAX_PAGE_BYTES",
     "CrawlSettings",
@@ -64,9 +68,12 @@ __all__ = [
 ]
 
 PAGE_SIZE = 20
+DEFAULT_RATE = PLIVO.rate
+"""60 requests per second over Plivo's 5 s window: the whole budget, 300 in any 5 s, spent in
+bursts. No headroom: the pacer anchors each window on the answers (openapi.pacing)."""
 """listNumbers answers at most 20 objects per page."""
 MAX_NUMBERS = 1_000_000
-"""The largest total_count believed (``--max-numbers``): 50,000 pages, about 15 minutes at 55 requests/s."""
+"""The largest total_count believed (``--max-numbers``): 50,000 pages, about 14 minutes at 60 requests/s."""
 CRAWL_DEADLINE_S = 3600.0
 """The whole crawl's deadline (``--deadline``): four times what MAX_NUMBERS takes at the default pace."""
 MAX_PAGE_BYTES = DEFAULT_LIMITS.max_bytes
@@ -100,6 +107,9 @@ class CrawlSettings:
     auth_token: str = field(repr=False)
     concurrency: int = 20
     rate: float | None = DEFAULT_RATE
+    """Requests per second, None for no limit: at most ``rate`` x ``window_s`` in any ``window_s``."""
+    window_s: float = PLIVO.window_s
+    """The server's window (Plivo's is 5 s)."""
     attempts: int = 6
     timeout: float = 10.0
     """Total deadline of one exchange, body included (not per read)."""
@@ -120,10 +130,15 @@ class CrawlSettings:
             raise ValueError(f"attempts must be at least 1, got {self.attempts}")
         if self.max_numbers < 1:
             raise ValueError(f"max_numbers must be at least 1, got {self.max_numbers}")
-        for name in ("timeout", "deadline", "backoff_cap"):
+        for name in ("timeout", "deadline", "backoff_cap", "window_s"):
             value = getattr(self, name)
             if not 0 < value < math.inf:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value}")
+
+    @property
+    def budget(self) -> Budget | None:
+        """What the pacer allows: ``rate`` spread over ``window_s``; None when unlimited."""
+        return None if self.rate is None else Budget.per_second(self.rate, self.window_s)
 
     @property
     def list_path(self) -> str:
@@ -147,6 +162,8 @@ class CrawlStats:
     peak_in_flight: int = 0
     final_rate: float | None = None
     """The client-side rate at the end (lower than configured after 429s); None when unlimited."""
+    pacer: str = ""
+    """The pacer at the end (its repr: budget, grants)."""
     type_totals: dict[str, int] = field(default_factory=dict)
     """total_count of each documented type (the completeness cross-check)."""
 
@@ -161,6 +178,7 @@ class CrawlStats:
             "duplicates": self.duplicates,
             "peak_in_flight": self.peak_in_flight,
             "final_rate": None if self.final_rate is None else round(self.final_rate, 2),
+            "pacer": self.pacer,
             "type_totals": dict(self.type_totals),
         }
 
@@ -197,12 +215,19 @@ class _PageError(Exception):
     """A page that cannot be read. ``retryable``: trying again may help; ``fatal``: stop the crawl."""
 
     def __init__(
-        self, message: str, retryable: bool, retry_after: float | None = None, fatal: bool = False
+        self,
+        message: str,
+        retryable: bool,
+        retry_after: float | None = None,
+        fatal: bool = False,
+        refused: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
         self.fatal = fatal
+        self.refused = refused
+        """The server answered 429: the rate budget is spent."""
 
 
 @dataclass
@@ -259,6 +284,7 @@ class _Crawler:
         clients: contextlib.AsyncExitStack,
         transport: httpx.AsyncBaseTransport | None,
         progress: Progress,
+        pacer: Pacer | None = None,
     ) -> None:
         self.settings = settings
         self.clients = clients
@@ -266,8 +292,7 @@ class _Crawler:
         # Loading the CA bundle takes ~50 ms; once per crawl, not once per worker.
         self.ssl_context = httpx.create_ssl_context()
         self.progress = progress
-        self.limiter = RateLimiter(settings.rate)
-        self.backoff = Backoff(settings.seed, settings.backoff_base, settings.backoff_cap, settings.attempts)
+        self.pacer = pacer or new_pacer(settings)
         self.limits = Limits(deadline_s=settings.timeout, max_bytes=settings.max_page_bytes)
         self.stats = CrawlStats()
         self.records: dict[str, NumberRecord] = {}
@@ -331,7 +356,8 @@ class _Crawler:
             self.expected = self.main.total
         self.finish()
         self.stats.elapsed_s = time.monotonic() - started
-        self.stats.final_rate = self.limiter.rate
+        self.stats.final_rate = None if self.pacer.unlimited else self.pacer.rate
+        self.stats.pacer = repr(self.pacer)
         problems = [self.settings.redact(p) for p in self.problems]
         notes = [self.settings.redact(n) for n in self.notes]
         return Inventory(self.records, self.expected, problems, self.stats, notes)
@@ -586,21 +612,25 @@ class _Crawler:
                         f"the server asked to wait {error.retry_after:g} s before retrying (Retry-After); "
                         f"waits are capped at {self.settings.backoff_cap:g} s (--max-wait)"
                     )
-                await asyncio.sleep(self.backoff.delay(attempt, error.retry_after))
+                await self.pacer.pause(attempt, error.retry_after, refused=error.refused)
         raise AssertionError("unreachable: the loop returns or raises")
 
     async def fetch(
         self, params: dict[str, str], offset: int, client: httpx.AsyncClient, limit: int
     ) -> _Page:
-        await self.limiter.acquire()
-        self.stats.requests += 1
-        self.in_flight += 1
-        self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight)
         request = client.build_request(
             "GET", self.settings.list_path, params={**params, "limit": limit, "offset": offset}
         )
         try:
-            response = await send_async(client, request, self.limits)
+            # The slot is held until the answer is in: its end anchors the pacer's window.
+            async with self.pacer.slot():
+                self.stats.requests += 1
+                self.in_flight += 1
+                self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.in_flight)
+                try:
+                    response = await send_async(client, request, self.limits)
+                finally:
+                    self.in_flight -= 1
         except BodyTooLarge:
             self.stats.statuses["BodyTooLarge"] += 1
             # The same page would be as large again: not worth another try.
@@ -626,17 +656,14 @@ class _Crawler:
             raise _PageError(
                 f"{type(error).__name__}: {detail}" if detail else type(error).__name__, retryable=True
             ) from None
-        finally:
-            self.in_flight -= 1
         status = response.status_code
         self.stats.statuses[str(status)] += 1
-        if status == 429:
-            self.limiter.slow_down()
         if status in RETRYABLE_STATUS:
             raise _PageError(
                 f"HTTP {status}{self.error_text(response)}",
                 retryable=True,
                 retry_after=_retry_after(response),
+                refused=status == 429,
             )
         if 300 <= status < 400:
             raise _PageError(self.redirect_text(response), retryable=False, fatal=True)
@@ -723,14 +750,25 @@ def _retry_after(response: httpx.Response) -> float | None:
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
+def new_pacer(settings: CrawlSettings) -> Pacer:
+    """The account's pacer: one per account, shared by everything that reads it (audits.graph too)."""
+    backoff = Backoff(settings.seed, settings.backoff_base, settings.backoff_cap, settings.attempts)
+    return Pacer(budget=settings.budget, backoff=backoff)
+
+
 async def crawl(
     settings: CrawlSettings,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
+    pacer: Pacer | None = None,
 ) -> Inventory:
-    """Read the whole inventory behind ``settings`` (see the module docstring)."""
+    """Read the whole inventory behind ``settings`` (see the module docstring).
+
+    ``pacer``: the account's rate budget, when something else (the compliance graph) spends it too.
+    """
     async with contextlib.AsyncExitStack() as clients:
-        return await _Crawler(settings, clients, transport, progress or Progress(enabled=False)).run()
+        crawler = _Crawler(settings, clients, transport, progress or Progress(enabled=False), pacer)
+        return await crawler.run()
 
 
 def crawl_sync(settings: CrawlSettings, progress: Progress | None = None) -> Inventory:
