@@ -4,7 +4,12 @@
     PLIVO_AUTH_ID=... PLIVO_AUTH_TOKEN=... pytest audits --base-url=https://api.plivo.com
         [--audit-policy FILE] [--audit-out DIR]
 
-``--base-url`` is the root conftest's option (shared with ``pytest contracts``). The
+``--base-url`` means what it means to ``python -m audits``: the API root, or the SDK's
+base (``.../v1/Account``), validated by :func:`audits.target.live_target`. The option's
+name is shared with the contract suite's plugin (:mod:`contracts.plugin`, loaded in every
+session where this project is installed): when that plugin is loaded it declares the
+option and leaves its validation to each suite (it validates only in sessions that
+collect the contract suite); without it, this conftest declares the option itself. The
 audit itself is the CLI's: same crawl, rules, policy, history and report files.
 """
 
@@ -22,12 +27,24 @@ from audits.report import write_all
 from audits.run import AuditResult, run_audit
 from audits.target import Target, TargetError, embedded_emulator, live_target
 from audits.verdict import RuleVerdict, rule_verdicts
+from openapi.redaction import strip_userinfo
 
 ROOT = Path(__file__).parents[1]
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+CONTRACTS_PLUGIN = "contracts.plugin"
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("audits", "Plivo number compliance audit")
+    if not pluginmanager.has_plugin(CONTRACTS_PLUGIN):
+        # Declared by the contract suite's plugin when it is loaded: one option, two readers.
+        group.addoption(
+            "--base-url",
+            metavar="URL",
+            help="API root of a live target, e.g. https://api.plivo.com (or .../v1/Account); "
+            "credentials from PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN. Default: the embedded emulator.",
+        )
     group.addoption(
         "--audit-policy", metavar="FILE", help="policy TOML (example: audits/policy.example.toml)"
     )
@@ -44,6 +61,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    base_url = config.getoption("base_url", None)
+    if base_url:
+        # Checked here, the audit's way (as python -m audits does), so a bad URL or missing
+        # credentials is a usage error before collection, not a failure of every rule.
+        try:
+            live_target(base_url)
+        except TargetError as error:
+            raise pytest.UsageError(strip_userinfo(str(error))) from None
     if not getattr(config.option, "htmlpath", None):
         out = Path(config.getoption("audit_out"))
         out.mkdir(parents=True, exist_ok=True)
