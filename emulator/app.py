@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from . import demo, filters, validation
+from . import compliance_api, demo, filters, validation
 from .api import NumberApi, not_found, server_error
 from .config import EmulatorConfig
 from .faults import FaultMiddleware
@@ -51,7 +51,8 @@ def create_app(
     ``middleware``, right around the API;
     ``store_wrapper`` may replace the store with a wrapper (both are hooks for a defect
     catalogue, which the core never contains). ``app.state`` carries ``config``,
-    ``demo`` (DemoCredentials), ``store``, ``directory`` and ``request_log``.
+    ``demo`` (DemoCredentials), ``store``, ``directory``, ``request_log`` and
+    ``compliance`` (the ComplianceStore of brands, campaigns, profiles, ...).
     """
     config = config or EmulatorConfig()
     world = demo.build(config)
@@ -70,6 +71,8 @@ def create_app(
         Route("/v1/Account/{auth_id}/Number", collection),
         Route("/v1/Account/{auth_id}/Number/{number}/", item),
         Route("/v1/Account/{auth_id}/Number/{number}", item),
+        # The compliance objects the numbers point to (openapi/compliance.yaml, read-only).
+        *compliance_api.routes(compliance_api.ComplianceApi(world.compliance, api)),
     ]
     request_log = RequestLog(
         config.request_log_limit, config.request_log_max_bytes, config.request_log_entry_bytes
@@ -95,5 +98,6 @@ def create_app(
     app.state.store = store
     app.state.directory = world.directory
     app.state.request_log = request_log
+    app.state.compliance = world.compliance
     app.state.api = api
     return app

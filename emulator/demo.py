@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import inventory
+from . import compliance, inventory
 from .accounts import SUBACCOUNT_NAMES, Account, DemoCredentials, Directory, make_auth_id, make_token
 from .config import EmulatorConfig
 from .inventory import OwnedNumber
@@ -21,6 +21,7 @@ class World:
     directory: Directory
     store: NumberStore
     demo: DemoCredentials
+    compliance: compliance.ComplianceStore
 
     def __repr__(self) -> str:
         return f"<World {self.demo!r} {self.store!r}>"
@@ -30,7 +31,10 @@ def build(config: EmulatorConfig) -> World:
     """The demo account (generated or from ``config.inventory``) and a second, unrelated account.
 
     Separate random streams per purpose keep the inventory identical when only the
-    credentials change (``--auth-id``), and vice versa.
+    credentials change (``--auth-id``), and vice versa. Each main account also gets the
+    compliance objects its numbers point to (emulator.compliance): generated around the
+    generated numbers, or read from the inventory file (built around the ids its numbers
+    name when the file holds numbers only).
     """
     ids = random.Random(f"accounts:{config.seed}")
     main_id, main_token = make_auth_id(ids, "MA"), make_token(ids)
@@ -49,7 +53,8 @@ def build(config: EmulatorConfig) -> World:
     taken: set[str] = set()
     numbers: Iterable[OwnedNumber]
     if config.inventory is not None:
-        numbers = loaded = inventory.load(config.inventory, main_id)
+        loaded, document = inventory.load_document(config.inventory, main_id)
+        numbers = loaded
         taken.update(owned.fields["number"] for owned in loaded)
         # Subaccounts named in the file become subaccounts of the demo account, with
         # tokens derived from the seed so they are reproducible too.
@@ -59,15 +64,33 @@ def build(config: EmulatorConfig) -> World:
                 token = make_token(random.Random(f"subaccount:{config.seed}:{named}"))
                 directory.add_subaccount(main_id, named, f"Imported {len(main.subaccounts) + 1}", token)
                 subs.append((named, token))
+        if document is None:
+            main_graph = compliance.synthesize(loaded)
+        else:
+            main_graph, problems = compliance.from_document(document, loaded)
+            if problems:
+                shown = "\n  ".join(problems[:20])
+                more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+                raise inventory.InventoryError(
+                    f"inventory file {config.inventory} has {len(problems)} problem(s) in its compliance "
+                    f"objects:\n  {shown}{more}"
+                )
     else:
         rng = random.Random(f"inventory:{config.seed}")
-        numbers = inventory.generate(main_id, config.numbers, [s for s, _ in subs], rng, taken)
+        main_linker = compliance.Linker(config.seed, "main", config.numbers)
+        numbers = main_linker.link_all(
+            inventory.generate(main_id, config.numbers, [s for s, _ in subs], rng, taken)
+        )
     other_rng = random.Random(f"other:{config.seed}")
+    other_linker = compliance.Linker(config.seed, "other", config.other_numbers)
     # Generators, not lists: the store copies each object, and at 100,000 numbers holding
     # the originals too would double peak memory. The main account's numbers are all
     # drawn before the other account's, so `taken` keeps them unique in either order.
-    others = inventory.generate(other_id, config.other_numbers, [], other_rng, taken)
+    others = other_linker.link_all(inventory.generate(other_id, config.other_numbers, [], other_rng, taken))
     store = NumberStore(itertools.chain(numbers, others))
+    if config.inventory is None:
+        main_graph = main_linker.finish()
+    graphs = compliance.ComplianceStore({main_id: main_graph, other_id: other_linker.finish()})
 
     demo = DemoCredentials(
         auth_id=main_id,
@@ -75,4 +98,4 @@ def build(config: EmulatorConfig) -> World:
         subaccounts=subs,
         other_account=(other_id, other_token),
     )
-    return World(directory=directory, store=store, demo=demo)
+    return World(directory=directory, store=store, demo=demo, compliance=graphs)

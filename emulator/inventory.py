@@ -14,6 +14,7 @@ same inventory on any day.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import json
 import random
@@ -268,6 +269,20 @@ class InventoryError(ValueError):
     """An inventory file cannot be used; the message says where and why."""
 
 
+# Top-level keys an inventory file may hold besides its numbers: a saved list page's own,
+# and the compliance objects the numbers point to (emulator.compliance.RESOURCES).
+PAGE_KEYS = ("api_id", "meta")
+COMPLIANCE_KEYS = (
+    "brands",
+    "campaigns",
+    "campaign_numbers",
+    "profiles",
+    "tollfree_verifications",
+    "compliance_applications",
+    "phone_number_compliances",
+)
+
+
 def load(path: Path, owner: str) -> list[OwnedNumber]:
     """Numbers from a JSON file: a list of number objects, or a list page with ``objects``.
 
@@ -275,8 +290,47 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
     resource_uri is rewritten to the emulator's main account. ``api_id`` keys are
     dropped. Values the emulator could never write back out as JSON (text that is not
     valid Unicode, such as a lone surrogate ``"\ud800"``, or NaN) are refused here with
-    the number and field, so they cannot break a list or get later.
+    the number and field, so they cannot break a list or get later. Compliance objects
+    in the file are not read here (see :func:`load_document`).
     """
+    return load_document(path, owner)[0]
+
+
+def load_document(path: Path, owner: str) -> tuple[list[OwnedNumber], dict[str, Any] | None]:
+    """The file's numbers (as :func:`load`) and its compliance objects, if it has any.
+
+    Besides a list or a list page, the file may be an object with the numbers under
+    ``objects`` (or ``numbers``) and any of ``COMPLIANCE_KEYS`` next to them; those are
+    returned unchecked as the second item (emulator.compliance.from_document checks
+    them), or None when the file names none of them. Any other top-level key is refused,
+    so a misspelt ``campaings`` is not silently ignored.
+    """
+    data = _read_json(path)
+    extra: dict[str, Any] | None = None
+    if isinstance(data, dict):
+        unknown = sorted(
+            str(k) for k in data if k not in ("objects", "numbers", *PAGE_KEYS, *COMPLIANCE_KEYS)
+        )
+        has_numbers = [k for k in ("objects", "numbers") if k in data]
+        if len(has_numbers) == 2:
+            raise InventoryError(f'inventory file {path} has both "objects" and "numbers"; keep one')
+        # A saved list page may carry keys of its own; a file naming compliance objects (or
+        # a near-miss of one, like "campaings") is the new form, which names every key it has.
+        new_form = "numbers" in data or any(k in data for k in COMPLIANCE_KEYS)
+        misspelt = [k for k in unknown if difflib.get_close_matches(k, COMPLIANCE_KEYS, n=1, cutoff=0.8)]
+        if has_numbers and unknown and (new_form or misspelt):
+            raise InventoryError(
+                f"inventory file {path} has unknown top-level key(s) {', '.join(unknown)}; it may hold "
+                f'"objects" (or "numbers"), {", ".join(COMPLIANCE_KEYS)}, api_id and meta'
+            )
+        if has_numbers and isinstance(data[has_numbers[0]], list):
+            present = {k: data[k] for k in COMPLIANCE_KEYS if k in data}
+            extra = present or None
+            data = data[has_numbers[0]]
+    return _numbers(data, path, owner), extra
+
+
+def _read_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -291,8 +345,10 @@ def load(path: Path, owner: str) -> list[OwnedNumber]:
         raise InventoryError(f"inventory file {path} nests JSON too deeply to be an inventory") from None
     except ValueError as exc:  # e.g. an integer past Python's limit on digits
         raise InventoryError(f"inventory file {path} is not JSON the emulator can read: {exc}") from None
-    if isinstance(data, dict) and isinstance(data.get("objects"), list):
-        data = data["objects"]
+    return data
+
+
+def _numbers(data: Any, path: Path, owner: str) -> list[OwnedNumber]:
     if not isinstance(data, list):
         raise InventoryError(
             f"inventory file {path} must hold a JSON list of number objects "
