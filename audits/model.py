@@ -72,6 +72,8 @@ OPTIONAL_FIELDS: dict[str, tuple[type, ...]] = {
     "tendlc_campaign_id": (str, _NULL),
     "toll_free_sms_verification": (str, _NULL),
     "profile_uuid": (str, _NULL),
+    "toll_free_sms_verification_id": (str, _NULL),
+    "compliance_application_id": (str, _NULL),
     "caller_reputation_status": (str, _NULL),
     "cnam_lookup": (str, _NULL),
 }
@@ -129,6 +131,8 @@ class NumberRecord:
     tendlc_campaign_id: str | None = None
     toll_free_sms_verification: str | None = None
     profile_uuid: str | None = None
+    toll_free_sms_verification_id: str | None = None
+    compliance_application_id: str | None = None
     caller_reputation_status: str | None = None
     cnam_lookup: str | None = None
     problems: tuple[str, ...] = ()
@@ -158,6 +162,9 @@ class NumberRecord:
             tendlc_campaign_id=_interned(fields["tendlc_campaign_id"] or None),
             toll_free_sms_verification=_interned(fields["toll_free_sms_verification"]),
             profile_uuid=fields["profile_uuid"] or None,
+            # Pointers into the compliance graph (audits.graph); many numbers share one id.
+            toll_free_sms_verification_id=_interned(fields["toll_free_sms_verification_id"] or None),
+            compliance_application_id=_interned(fields["compliance_application_id"] or None),
             caller_reputation_status=_interned(fields["caller_reputation_status"]),
             cnam_lookup=_interned(fields["cnam_lookup"]),
             problems=tuple(problems),

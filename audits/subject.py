@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from audits.model import NumberRecord
 from audits.normalise import Normalised, normalise
 
+if TYPE_CHECKING:
+    from audits.graph import Graph
+
 
 class Subject:
-    """A NumberRecord with its statuses normalised once, shared by every rule."""
+    """A NumberRecord with its statuses normalised once, shared by every rule.
 
-    __slots__ = ("_statuses", "record")
+    ``graph`` holds the objects the number points to (audits.graph), when they were read;
+    ``today`` is the audit's date, from which deadlines are counted.
+    """
 
-    def __init__(self, record: NumberRecord) -> None:
+    __slots__ = ("_statuses", "graph", "record", "today")
+
+    def __init__(
+        self, record: NumberRecord, graph: Graph | None = None, today: dt.date | None = None
+    ) -> None:
         self.record = record
+        self.graph = graph
+        self.today = today or dt.datetime.now(dt.UTC).date()
         self._statuses: dict[str, Normalised] = {}
 
     def status(self, field: str) -> Normalised:

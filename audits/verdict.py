@@ -23,6 +23,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"
     SKIPPED = "skipped"
     NO_VERDICT = "no verdict (inventory incomplete)"
+    NOT_RUN = "not run (a resource it reads could not be read)"
 
 
 @dataclass
@@ -51,6 +52,10 @@ def rule_verdicts(document: dict[str, Any]) -> list[RuleVerdict]:
     for rule_id in REGISTRY:
         if rule_id not in ran:
             verdicts.append(RuleVerdict(rule_id, None, Outcome.SKIPPED))
+            continue
+        if ran[rule_id].get("not_run"):
+            # Never "passed": the rule judged nothing (audits.engine, not_run).
+            verdicts.append(RuleVerdict(rule_id, ran[rule_id], Outcome.NOT_RUN))
             continue
         findings = by_rule.get(rule_id, [])
         waived = [f for f in findings if f["waived"]]

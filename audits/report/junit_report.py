@@ -46,6 +46,10 @@ def write_junit(document: dict[str, Any], path: Path) -> None:
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message="disabled by the policy")
             continue
+        if verdict.outcome is Outcome.NOT_RUN:
+            counts["errors"] += 1
+            ET.SubElement(case, "error", message=f"rule not run: {rule.get('not_run')}")
+            continue
         if verdict.outcome is Outcome.FAILED:
             counts["failures"] += 1
             failure = ET.SubElement(

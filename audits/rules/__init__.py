@@ -6,12 +6,13 @@ Modules are imported in the issue's order so reports list the rules that way.
 # ruff: noqa: I001
 from __future__ import annotations
 
-from audits.rules import tendlc, tollfree, profile, reputation, data
+from audits.rules import tendlc, tollfree, profile, reputation, compliance, data
 from audits.rules.base import REGISTRY, Rule, rule_class, rule_ids
 
 __all__ = [
     "REGISTRY",
     "Rule",
+    "compliance",
     "data",
     "profile",
     "reputation",

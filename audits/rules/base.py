@@ -27,6 +27,13 @@ class Rule:
     rationale: ClassVar[str]
     remediation: ClassVar[str]
     doc: ClassVar[str]
+    needs: ClassVar[tuple[str, ...]] = ()
+    """Compliance-graph resources the rule reads (audits.graph.RESOURCES); empty: the number alone."""
+    needs_any: ClassVar[bool] = False
+    """The rule can run when any one of ``needs`` is readable (not all of them)."""
+    blocks: ClassVar[str | None] = None
+    """What a finding of this rule says cannot work today (audits.impact): "sms-10dlc",
+    "sms-tollfree", "voice-identity", or None."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -42,6 +49,8 @@ class Rule:
 
     def __init__(self, severity: Severity | None = None) -> None:
         self.severity = self.default_severity if severity is None else severity
+        self.not_run: str | None = None
+        """Why the rule could not run in this evaluation (a resource it needs was refused)."""
 
     def check(self, subject: Subject) -> Iterator[Finding]:
         raise NotImplementedError
@@ -60,7 +69,7 @@ class Rule:
             details=details,
         )
 
-    def describe(self) -> dict[str, str]:
+    def describe(self) -> dict[str, Any]:
         """The rule's facts as reports print them."""
         return {
             "id": self.id,
@@ -71,6 +80,8 @@ class Rule:
             "rationale": self.rationale,
             "remediation": self.remediation,
             "doc": self.doc,
+            **({"reads": list(self.needs)} if self.needs else {}),
+            **({"not_run": self.not_run} if self.not_run else {}),
         }
 
     def __repr__(self) -> str:

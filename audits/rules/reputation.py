@@ -29,6 +29,8 @@ class CallerReputationFailed(Rule):
     )
     doc = "https://www.plivo.com/docs/voice/concepts/caller-reputation"
 
+    blocks = "voice-identity"
+
     def check(self, subject: Subject) -> Iterator[Finding]:
         status = subject.status("caller_reputation_status")
         if status.value == "FAILED":
