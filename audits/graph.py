@@ -464,11 +464,16 @@ class _ResourceReader:
         self.keep(objects)
         return objects, answer.body
 
-    async def run(self) -> None:
+    async def run(self, phase: str = "both") -> None:
+        """``phase``: "list", "get" (the ids the list did not show) or "both"."""
         name = self.resource.name
+        if name in self.graph.disabled:
+            return
         try:
-            await self.crawl()
-            await self.get_missing()
+            if phase in ("list", "both"):
+                await self.crawl()
+            if phase in ("get", "both"):
+                await self.get_missing()
         except _Refused as refused:
             self.graph.disabled[name] = (
                 f"{self.resource.label} could not be read: {refused} (not enabled on this account, or not "
@@ -595,19 +600,29 @@ def _created_within(obj: dict[str, Any], start: dt.date, end: dt.date) -> bool:
 
 
 async def _compliance(reader: _Reader, graph: Graph, wanted: dict[str, set[str]]) -> None:
-    """ComplianceApplication first, then phone number compliance records for the ids it lacked (C18)."""
-    ids = set(wanted.get("compliance_applications", ()))
-    if ids:
-        await _ResourceReader(reader, COMPLIANCE_APPLICATIONS, graph, ids).run()
-    elif "compliance_applications" in wanted:
-        graph.read.add("compliance_applications")
-    if "phone_number_compliances" not in wanted:
-        return
-    rest = set(wanted["phone_number_compliances"]) - graph.objects.get("compliance_applications", {}).keys()
-    if rest:
-        await _ResourceReader(reader, PHONE_NUMBER_COMPLIANCES, graph, rest).run()
-    else:
-        graph.read.add("phone_number_compliances")
+    """compliance_application_id in both resources it may name (C18), each id read once.
+
+    Both lists first; then each id neither list showed is read by id from ComplianceApplication,
+    and only those it does not know from the phone number compliance records.
+    """
+    names = ("compliance_applications", "phone_number_compliances")
+    readers = {}
+    for name in names:
+        if wanted.get(name):
+            readers[name] = _ResourceReader(reader, RESOURCES[name], graph, set(wanted[name]))
+        elif name in wanted:
+            graph.read.add(name)
+    await asyncio.gather(*(r.run("list") for r in readers.values()))
+    listed = set().union(*(graph.objects.get(name, {}).keys() for name in names))
+    for r in readers.values():
+        r.wanted = (r.wanted or set()) - listed
+    if "compliance_applications" in readers:
+        await readers["compliance_applications"].run("get")
+    if "phone_number_compliances" in readers:
+        found = graph.objects.get("compliance_applications", {}).keys()
+        pnc = readers["phone_number_compliances"]
+        pnc.wanted = (pnc.wanted or set()) - found
+        await pnc.run("get")
 
 
 async def read_graph(

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audits.engine import Evaluation, evaluate
+from audits.engine import Evaluation, evaluate, resources_needed
+from audits.graph import read_graph
 from audits.history import History, HistoryDelta, TrendPoint
-from audits.inventory import CrawlSettings, Inventory, crawl
+from audits.inventory import CrawlSettings, Inventory, crawl, new_pacer
 from audits.model import Severity
 from audits.output import Output
 from audits.policy import Policy
@@ -123,7 +124,9 @@ class AuditResult:
                 "policy": self.policy.describe(),
                 "crawl": {"settings": settings, "stats": self.inventory.stats.as_dict()},
                 "history": {"path": self.history_path, "previous_run": self.delta.previous_run},
+                **self.evaluation.graph_document(),
             },
+            "impact": self.evaluation.impact,
             "summary": {
                 "findings": len(unwaived),
                 "waived": len(findings) - len(unwaived),
@@ -201,8 +204,11 @@ async def judge_account(
         **(crawl_options or {}),
     )
     output = Output().with_credentials(target.auth_id, target.auth_token)
-    inventory = await crawl(settings, progress=progress)
-    evaluation = evaluate(inventory.records.values(), policy, started.date())
+    # One pacer per account: the number crawl and the compliance graph spend one rate budget.
+    pacer = new_pacer(settings)
+    inventory = await crawl(settings, progress=progress, pacer=pacer)
+    graph = await read_graph(inventory.records.values(), settings, resources_needed(policy), pacer)
+    evaluation = evaluate(inventory.records.values(), policy, started.date(), graph)
     # Findings reach the history database and every report: they go through the Output first.
     output.findings(evaluation.findings)
     # A number whose fields could not be read proves nothing: its open findings stay open.
@@ -233,7 +239,7 @@ async def run_audit_async(
                 started,
                 evaluation.findings,
                 judged.audited,
-                policy.rules,
+                evaluation.rules_settled,
                 complete,
             )
             trend = history.trend(output.text(target.history_key))

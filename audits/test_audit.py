@@ -38,6 +38,9 @@ def test_rule(rule_id: str, verdicts: dict[str, RuleVerdict]) -> None:
     if verdict.outcome is Outcome.SKIPPED or verdict.rule is None:
         pytest.skip("disabled by the policy")
     rule = verdict.rule
+    if verdict.outcome is Outcome.NOT_RUN:
+        # Never a pass: the rule judged nothing (a resource it reads was refused).
+        pytest.fail(f"rule not run: {rule.get('not_run')}", pytrace=False)
     if verdict.reported:
         print(
             f"{len(verdict.reported)} finding(s) below the failure threshold:\n{_listing(verdict.reported)}"
