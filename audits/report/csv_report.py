@@ -16,6 +16,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from audits.report.html_report import linked_text
+
 COLUMNS = (
     "number",
     "rule",
@@ -29,6 +31,7 @@ COLUMNS = (
     "waived",
     "waiver",
     "message",
+    "linked",
     "remediation",
 )
 
@@ -59,5 +62,9 @@ def write_csv(document: dict[str, Any], path: Path) -> None:
                 }
             )
         for finding in document["findings"]:
-            row = {**finding, "remediation": remediation.get(finding["rule"], "")}
+            row = {
+                **finding,
+                "linked": linked_text(finding),
+                "remediation": remediation.get(finding["rule"], ""),
+            }
             writer.writerow({key: _cell(value) for key, value in row.items() if key in columns})

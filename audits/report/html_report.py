@@ -134,6 +134,23 @@ def _trend(doc: dict[str, Any]) -> dict[str, Any]:
     return {**trend, "peak": peak, "baseline": height - pad, "shapes": shapes}
 
 
+def linked_text(finding: dict[str, Any]) -> str:
+    """The objects a finding was judged on, in one line: "campaign C1 (EXPIRED); brand B1 (FAILED)"."""
+    parts = []
+    for link in (finding.get("details") or {}).get("linked") or []:
+        if not isinstance(link, dict):
+            continue
+        status = link.get("registration_status") or link.get("status")
+        state = "not found" if link.get("state") == "unknown" else status
+        parts.append(f"{link.get('object')} {link.get('id')}" + (f" ({state})" if state else ""))
+    return "; ".join(parts)
+
+
+def _message(finding: dict[str, Any]) -> str:
+    linked = linked_text(finding)
+    return f"{finding['message']} [judged on: {linked}]" if linked else finding["message"]
+
+
 def _data(doc: dict[str, Any]) -> dict[str, Any]:
     """What the findings table's script reads; the template embeds it with ``tojson``."""
     rows = [
@@ -146,7 +163,7 @@ def _data(doc: dict[str, Any]) -> dict[str, Any]:
             f["age_days"],
             int(f["new"]),
             int(f["waived"]),
-            f["message"],
+            _message(f),
             f["waiver"] or "",
         ]
         for f in doc["findings"]
@@ -169,6 +186,7 @@ def render_html(doc: dict[str, Any]) -> str:
         trend=_trend(doc),
         findings_headers=FINDINGS_HEADERS,
         data=_data(doc),
+        impact=doc.get("impact") or {},
     )
 
 
