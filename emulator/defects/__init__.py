@@ -21,7 +21,7 @@ from emulator.app import create_app
 from emulator.config import EmulatorConfig
 
 # Importing the family modules registers their defects.
-from . import auth, errors, filters, pagination, schema, status, unrent, updates  # noqa: F401
+from . import auth, compliance, errors, filters, pagination, schema, status, unrent, updates  # noqa: F401
 from .base import CATALOGUE, FAMILIES, Defect, UnknownDefect, lookup
 
 __all__ = ["CATALOGUE", "FAMILIES", "Defect", "UnknownDefect", "build", "hooks", "register"]

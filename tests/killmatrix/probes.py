@@ -90,6 +90,11 @@ class Api:
 
 
 Probe = Callable[[Api], list[Observation]]
+UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+def _compliance(api: Api, path: str) -> str:
+    return f"/v1/Account/{api.demo.auth_id}/{path}"
 
 
 def _page(api: Api) -> list[Observation]:
@@ -299,4 +304,14 @@ PROBES: dict[str, Probe] = {
     "other_account_writes_by_number": _other_writes_our_number,
     "wrong_token_accepted": lambda api: [api.list_page(auth=(api.demo.auth_id, "not-the-token"))],
     "missing_auth_get_accepted": lambda api: [api.list_page(auth=None)],
+    # compliance reads (emulator/defects/compliance.py)
+    "campaign_limit_ignored": lambda api: [
+        api.see("GET", _compliance(api, "10dlc/Campaign/"), params={"limit": 2})
+    ],
+    "unknown_profile_served": lambda api: [api.see("GET", _compliance(api, f"Profile/{UNKNOWN_UUID}/"))],
+    "campaign_status_title_case": lambda api: [api.see("GET", _compliance(api, "10dlc/Campaign/"))],
+    "tollfree_status_filter_ignored": lambda api: [
+        api.see("GET", _compliance(api, "TollfreeVerification/"), params={"status": "REJECTED"})
+    ],
+    "compliance_without_credentials": lambda api: [api.see("GET", _compliance(api, "Profile/"), auth=None)],
 }
