@@ -44,6 +44,13 @@ class ConnectionDropped(Exception):
 class RateLimiter:
     """Sliding-window limit per key: at most ``limit`` requests in any ``window`` seconds.
 
+    Plivo publishes "300 API requests per 5 seconds" and not how it counts them. Of the
+    common readings (any 5 s interval, fixed 5 s buckets, a token bucket of 300 refilled at
+    60/s) this one is the strictest: a client that never draws a 429 here draws none
+    under the other two (openapi/pacing.py proves it), so the emulator keeps it. A request
+    is counted when the fault layer reaches it, after any latency fault: on the server's
+    clock, not the client's. Refused requests are not counted.
+
     Keys come from what clients send (any auth_id), so at most ``max_keys`` are tracked:
     past that, keys with no request left in the window are forgotten, then the oldest.
     """
