@@ -79,7 +79,7 @@ def child_main(spec: dict[str, Any]) -> None:
     from audits.policy import Policy
     from audits.report import write_all
     from audits.run import run_audit
-    from audits.target import Target
+    from audits.target import AuditTarget
 
     out = Path(spec["out"])
     out.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ def child_main(spec: dict[str, Any]) -> None:
         inventory = asyncio.run(crawl(settings))
         figures["crawl_s"] = inventory.stats.elapsed_s
     else:
-        target = Target("benchmark emulator", spec["base_url"], AUTH_ID, AUTH_TOKEN, "benchmark")
+        target = AuditTarget("benchmark emulator", spec["base_url"], AUTH_ID, AUTH_TOKEN, "benchmark")
         result = run_audit(target, Policy(), out / "audit-history.sqlite", spec["options"])
         figures["rss_after_audit_mb"] = _max_rss_mb()
         inventory = result.inventory
