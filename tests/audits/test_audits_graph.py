@@ -196,7 +196,8 @@ def test_many_numbers_few_objects_each_object_read_once() -> None:
     assert set(graph.objects["profiles"]) == {"p-0", "p-1"}
     # One list page each, no get: 200 numbers cost 3 requests.
     assert account.pages("campaigns") == account.pages("profiles") == account.pages("brands") == 1
-    assert not account.gets("campaigns") and not account.gets("profiles")
+    assert not account.gets("campaigns")
+    assert not account.gets("profiles")
     assert graph.stats.total_requests == sum(account.requests.values()) == 3
     # Nothing points to toll-free verifications or applications: nothing read.
     assert "tollfree_verifications" not in {httpx.URL(u).path.split("/")[4] for u in account.requests}
@@ -218,7 +219,8 @@ def test_few_ids_of_a_large_list_are_read_by_id() -> None:
     account = FakeAccount({"campaigns": campaigns})
     numbers = [local(1, tendlc_campaign_id="C0500", profile_uuid=None), local(2, tendlc_campaign_id="C0900")]
     graph = read(account, numbers, policy=Policy(rules=("tendlc-campaign-inactive",)))
-    assert graph.lookup("campaigns", "C0500").found and graph.lookup("campaigns", "C0900").found
+    assert graph.lookup("campaigns", "C0500").found
+    assert graph.lookup("campaigns", "C0900").found
     # Page one told total_count 1,000 (49 more pages): two gets are cheaper.
     assert account.pages("campaigns") == 1
     assert account.gets("campaigns") == Counter({"C0500": 1, "C0900": 1})
@@ -240,7 +242,8 @@ def test_dangling_references_are_unknown_and_each_checked_once() -> None:
     rules = Counter(f.rule for f in evaluation.findings)
     assert rules["tendlc-campaign-unknown"] == 15
     assert rules["profile-unknown"] == sum(1 for i in range(30) if i % 3)
-    assert not evaluation.errors and not evaluation.not_run
+    assert not evaluation.errors
+    assert not evaluation.not_run
 
 
 def test_compliance_ids_are_tried_in_both_resources_once() -> None:
@@ -319,11 +322,13 @@ def refused_result(tmp_path: Path) -> AuditResult:
 def test_a_refused_resource_leaves_its_rules_not_run_and_the_run_incomplete(tmp_path: Path) -> None:
     result = refused_result(tmp_path)
     graph = result.evaluation.graph
-    assert graph is not None and "tollfree_verifications" in graph.disabled
+    assert graph is not None
+    assert "tollfree_verifications" in graph.disabled
     assert "HTTP 403" in graph.disabled["tollfree_verifications"]
     assert result.evaluation.not_run.keys() == {"tollfree-verification-action-required"}
     assert "tollfree-verification-action-required" not in result.evaluation.rules_settled
-    assert result.status == "INCOMPLETE" and result.exit_code == 3
+    assert result.status == "INCOMPLETE"
+    assert result.exit_code == 3
     doc = result.document()
     assert doc["complete"] is False
     assert any("tollfree-verification-action-required could not run" in r for r in doc["incomplete_reasons"])
@@ -339,7 +344,8 @@ def test_a_refused_resource_leaves_its_rules_not_run_and_the_run_incomplete(tmp_
         r'name="tollfree-verification-action-required"[^>]*>\s*<error message="rule not run', xml
     )
     page = paths["audit.html"].read_text()
-    assert 'id="not-run"' in page and "tollfree-verification-action-required" in page
+    assert 'id="not-run"' in page
+    assert "tollfree-verification-action-required" in page
     assert TOKEN not in "".join(p.read_text() for p in paths.values())
 
 
@@ -347,9 +353,11 @@ def test_disabling_the_rules_of_a_refused_resource_does_not_read_it() -> None:
     account = FakeAccount({}, refuse={"tollfree_verifications": 403})
     policy = Policy(rules=("tollfree-unverified",))
     graph = read(account, [us_tollfree(toll_free_sms_verification_id="tf-1")], policy)
-    assert not account.requests and not graph.disabled
+    assert not account.requests
+    assert not graph.disabled
     evaluation = evaluate([us_tollfree(toll_free_sms_verification_id="tf-1")], policy, TODAY, graph)
-    assert not evaluation.errors and not evaluation.not_run
+    assert not evaluation.errors
+    assert not evaluation.not_run
 
 
 def test_without_a_graph_the_graph_rules_are_not_run_but_not_an_error() -> None:
