@@ -56,14 +56,14 @@ def _read_all(app: Starlette, resource: str, **params: Any) -> list[dict[str, An
     path, array, _ = PATHS[resource]
     client = _client(app)
     found: list[dict[str, Any]] = []
-    link: str | None = f"/v1/Account/{app.state.demo.auth_id}/{path}?limit=7"
-    response = client.get(link, params=params) if params else client.get(link)
+    first = f"/v1/Account/{app.state.demo.auth_id}/{path}?limit=7"
+    response = client.get(first, params=params) if params else client.get(first)
     while True:
         assert response.status_code == 200, response.text
         body = response.json()
         found += body[array]
         link = body["meta"]["next"]
-        if not link:
+        if not isinstance(link, str):
             return found
         response = client.get(link)
 
