@@ -364,3 +364,47 @@ def test_without_a_graph_the_graph_rules_are_not_run_but_not_an_error() -> None:
     evaluation = evaluate([local(1)], Policy(), TODAY)
     assert "tendlc-campaign-inactive" in evaluation.not_run
     assert not evaluation.errors
+
+
+class WindowedTollfree(FakeAccount):
+    """The toll-free list as documented: seven days by default, created__gte/created__lt windows."""
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/TollfreeVerification/"):
+            params = request.url.params
+            today = dt.datetime.now(dt.UTC).date()
+            start = dt.date.fromisoformat(
+                params.get("created__gte", (today - dt.timedelta(days=7)).isoformat())
+            )
+            end = dt.date.fromisoformat(params.get("created__lt", (today + dt.timedelta(days=1)).isoformat()))
+            every = self.objects["tollfree_verifications"]
+            self.objects["tollfree_verifications"] = [
+                o for o in every if start <= dt.date.fromisoformat(o["created"][:10]) < end
+            ]
+            try:
+                return super().handler(request)
+            finally:
+                self.objects["tollfree_verifications"] = every
+        return super().handler(request)
+
+
+def test_old_tollfree_requests_are_found_by_walking_30_day_windows() -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    requests = []
+    for i in range(300):  # one a day, 300 days back: the default seven-day list shows 7
+        created = today - dt.timedelta(days=i + 1)
+        body = verification(f"tf-{i:03d}", f"1800555{i:04d}")
+        body["created"] = f"{created.isoformat()}T08:00:00.000000Z"
+        requests.append(body)
+    account = WindowedTollfree({"tollfree_verifications": requests})
+    numbers = [
+        us_tollfree(number=f"1800555{i:04d}", toll_free_sms_verification_id=f"tf-{i:03d}") for i in range(300)
+    ]
+    graph = read(account, numbers, Policy(rules=("tollfree-verification-action-required",)))
+    assert len(graph.objects["tollfree_verifications"]) == 300
+    # Windows while the ids left outnumber the windows left back to 2022, then gets for the rest:
+    # a few dozen requests, not 293 gets.
+    assert sum(account.requests.values()) < 60
+    assert len(account.gets("tollfree_verifications")) <= 60
+    assert all(n == 1 for n in account.gets("tollfree_verifications").values())
