@@ -179,7 +179,7 @@ def _read(target: Target, family: Family, params: dict[str, Any] | None = None, 
                 "account (the audit's rules that read it cannot run)"
             )
             return listing
-        provenance.enforce(
+        target.enforce(
             provenance.NO_SERVER_ERROR,
             response.status_code < 500,
             f"listing {family.name} answered {response.status_code}\n{describe_exchange(response, target)}",
@@ -210,7 +210,7 @@ def _listing(lists: dict[str, Listing], name: str) -> Listing:
 
 def _conforms(target: Target, response: httpx.Response, schema: str, what: str) -> None:
     problems = rules.schema_errors(_body(response), schema, target.level)
-    provenance.enforce(
+    target.enforce(
         rules.SCHEMA,
         not problems,
         f"{what} breaks {schema} at the {target.level} level: {problems[:5]}\n"
@@ -247,7 +247,7 @@ def test_listed_ids_are_served_by_their_get(target: Target, lists: dict[str, Lis
     by_id = {str(o.get(family.id_key)): o for o in listing.objects if isinstance(o, dict)}
     for ident in _spread(list(by_id), GETS_PER_FAMILY):
         response = _get(target, _path(target, family, f"{ident}/"))
-        provenance.enforce(
+        target.enforce(
             rules.READABLE,
             200 <= response.status_code < 300,
             f"{name}: {ident} is on the list, but its get answered {response.status_code}\n"
@@ -263,7 +263,7 @@ def test_listed_ids_are_served_by_their_get(target: Target, lists: dict[str, Lis
         same = got.get(family.id_key) == ident and (
             family.status_key is None or got.get(family.status_key) == listed.get(family.status_key)
         )
-        provenance.enforce(
+        target.enforce(
             rules.READABLE,
             same,
             f"{name}: the get of {ident} answered {family.id_key}={got.get(family.id_key)!r}, "
@@ -296,7 +296,7 @@ def test_campaign_numbers_conform_and_match(target: Target, lists: dict[str, Lis
         pytest.skip("campaigns: the account has none, so no campaign's numbers can be judged")
     for campaign_id in _spread(listing.ids, GETS_PER_FAMILY):
         response = _get(target, _path(target, family, f"{campaign_id}/Number/"))
-        provenance.enforce(
+        target.enforce(
             rules.READABLE,
             200 <= response.status_code < 300,
             f"campaign {campaign_id}'s numbers answered {response.status_code}\n"
@@ -309,7 +309,7 @@ def test_campaign_numbers_conform_and_match(target: Target, lists: dict[str, Lis
         for link in (links if isinstance(links, list) else [])[:3]:
             number = str(link.get("number", "")) if isinstance(link, dict) else ""
             one = _get(target, _path(target, family, f"{campaign_id}/Number/{number}/"))
-            provenance.enforce(
+            target.enforce(
                 rules.READABLE,
                 200 <= one.status_code < 300,
                 f"campaign {campaign_id} lists {number}, but its get answered {one.status_code}\n"
@@ -320,7 +320,7 @@ def test_campaign_numbers_conform_and_match(target: Target, lists: dict[str, Lis
             got = _body(one)
             entries = got.get("phone_numbers") if isinstance(got, dict) else None
             statuses = [e.get("status") for e in entries or [] if isinstance(e, dict)]
-            provenance.enforce(
+            target.enforce(
                 rules.READABLE,
                 statuses == [link.get("status")],
                 f"campaign {campaign_id}'s number {number}: the list says {link.get('status')!r}, its get "
@@ -334,7 +334,7 @@ def test_campaign_numbers_conform_and_match(target: Target, lists: dict[str, Lis
         listed = [
             e for e in entries or [] if isinstance(e, dict) and _same_number(e.get("number"), UNLINKED_NUMBER)
         ]
-        provenance.enforce(
+        target.enforce(
             rules.UNKNOWN_ID,
             unlinked.status_code >= 400 or not listed,
             f"campaign {campaign_id} answered {UNLINKED_NUMBER}, which it does not list, as linked\n"
@@ -371,7 +371,7 @@ def test_small_pages_partition_the_list(target: Target, lists: dict[str, Listing
         body = _body(response)
         page = body.get(family.array) if isinstance(body, dict) else None
         if response.status_code != 200 or not isinstance(page, list):
-            provenance.enforce(
+            target.enforce(
                 family.paging_rule,
                 False,
                 f"{name}: page {index} with limit={limit} answered {response.status_code}\n"
@@ -379,7 +379,7 @@ def test_small_pages_partition_the_list(target: Target, lists: dict[str, Listing
                 strict=target.strict,
             )
             return
-        provenance.enforce(
+        target.enforce(
             family.paging_rule,
             len(page) <= limit,
             f"{name}: limit={limit} answered {len(page)} objects\n{describe_exchange(response, target)}",
@@ -388,7 +388,7 @@ def test_small_pages_partition_the_list(target: Target, lists: dict[str, Listing
         meta = body.get("meta") if isinstance(body, dict) else None
         if isinstance(meta, dict):
             offset = index * limit
-            provenance.enforce(
+            target.enforce(
                 rules.LIST_META,
                 meta.get("limit") == limit and meta.get("offset") == offset,
                 f"{name}: meta says limit={meta.get('limit')!r}, offset={meta.get('offset')!r}; the request "
@@ -396,7 +396,7 @@ def test_small_pages_partition_the_list(target: Target, lists: dict[str, Listing
                 strict=target.strict,
             )
         seen += [str(o.get(family.id_key)) for o in page if isinstance(o, dict)]
-    provenance.enforce(
+    target.enforce(
         family.paging_rule,
         sorted(seen) == sorted(listing.ids) and len(seen) == len(set(seen)),
         f"{name}: pages of limit={limit} hold {len(seen)} ids ({len(set(seen))} distinct), the list of 20 "
@@ -412,7 +412,7 @@ def test_limit_above_20_is_refused(target: Target, lists: dict[str, Listing], na
     body = _body(response)
     if 200 <= response.status_code < 300 and isinstance(body, dict):
         page = body.get(listing.family.array)
-        provenance.enforce(
+        target.enforce(
             rules.PAGINATION,
             not isinstance(page, list) or len(page) <= 20,
             f"{name}: limit=21 answered {len(page or [])} objects; the page says at most 20\n"
@@ -456,7 +456,7 @@ def test_documented_filters_select_what_they_name(
     for value in _spread(values, VALUES_PER_FILTER):
         filtered = _read(target, listing.family, {parameter: value})
         if filtered.skip:
-            provenance.enforce(
+            target.enforce(
                 rules.FILTER, False, f"{name}?{parameter}={value}: {filtered.skip}", strict=target.strict
             )
             continue
@@ -471,7 +471,7 @@ def test_documented_filters_select_what_they_name(
             if isinstance(o, dict) and matches(o.get(key), value)
         )
         missing = sorted(set(expected) - set(filtered.ids))
-        provenance.enforce(
+        target.enforce(
             rules.FILTER,
             not wrong and not missing,
             f"{name}?{parameter}={value}: {len(wrong)} served without {key}={value!r} ({wrong[:5]}); "
