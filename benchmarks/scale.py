@@ -1,0 +1,209 @@
+"""The audit at reseller scale: 100,000, 300,000 and 1,000,000 numbers side by side, in one run.
+
+    python -m benchmarks scale            (make benchmarks runs every benchmark)
+
+Issue 13 §5's goal: a million numbers in at most 300 MB peak RSS, with time linear in
+the inventory. Each size gets its own ``python -m emulator --numbers N`` process (no
+latency, no server rate limit) and one full ``python -m audits --no-rate-limit`` run
+against it in a child process of its own: crawl, compliance graph, rules, history and
+all four reports, exactly as a user runs it. The child's peak RSS is its own
+``ru_maxrss`` from ``os.wait4``, so the emulator's memory (its own process) and this
+process's are not counted. The emulator's startup is timed apart and not counted.
+
+Printed per size: wall seconds of the audit process, peak RSS, seconds per 100,000
+numbers and that figure's ratio to the smallest size's (1.00 everywhere = linear), the
+audit's own exit status and finding count, and the size of each report.
+
+Environment: SCALE_BENCH_SIZES (comma-separated, default 100000,300000,1000000),
+SCALE_BENCH_CONCURRENCY (crawler concurrency, default 20), SCALE_BENCH_PROFILE=1 to also
+run the smallest size under tracemalloc and print where the memory is at its peak.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulator.process import spawn
+
+ROOT = Path(__file__).parents[1]
+AUTH_ID = "MABENCHSCALE00000001"
+AUTH_TOKEN = "bench-scale-token-not-secret"
+SEED = 7
+GOAL_MB = 300.0
+REPORTS = ("audit.json", "audit.csv", "audit.xml", "audit.html")
+
+
+@dataclass
+class Figures:
+    numbers: int
+    startup_s: float
+    wall_s: float
+    peak_mb: float
+    exit_code: int
+    summary: dict[str, object]
+    report_mb: dict[str, float]
+
+    @property
+    def s_per_100k(self) -> float:
+        return self.wall_s / self.numbers * 100_000
+
+
+def _sizes() -> list[int]:
+    return [int(s) for s in os.environ.get("SCALE_BENCH_SIZES", "100000,300000,1000000").split(",") if s]
+
+
+def audit_child(
+    base_url: str, out: Path, concurrency: int, profile: bool = False
+) -> tuple[float, float, int]:
+    """Run ``python -m audits`` against ``base_url``; its wall seconds, peak RSS (MB) and exit code."""
+    env = {**os.environ, "PLIVO_AUTH_ID": AUTH_ID, "PLIVO_AUTH_TOKEN": AUTH_TOKEN}
+    command = [
+        sys.executable,
+        *(["-X", "tracemalloc=1"] if profile else []),
+        "-m",
+        "benchmarks.scale" if profile else "audits",
+        *(["--profile-child"] if profile else []),
+        "--base-url",
+        base_url,
+        "--no-rate-limit",
+        "--concurrency",
+        str(concurrency),
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
+    started = time.monotonic()
+    with (out.parent / f"{out.name}.log").open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in KiB on Linux; wait4 reports the child alone.
+    return wall, usage.ru_maxrss / 1024, process.returncode
+
+
+def measure(numbers: int, work: Path, concurrency: int) -> Figures:
+    args = ["--seed", str(SEED), "--numbers", str(numbers), "--auth-id", AUTH_ID, "--auth-token", AUTH_TOKEN]
+    started = time.monotonic()
+    with spawn(*args, stop_timeout=30.0) as served:
+        startup = time.monotonic() - started
+        out = work / f"n{numbers}"
+        wall, peak, code = audit_child(served.base_url, out, concurrency)
+    summary: dict[str, object] = {}
+    try:
+        with (out / "audit.json").open(encoding="utf-8") as handle:
+            head = _json_head(handle.read(1 << 20))
+        summary = {
+            "status": head.get("status"),
+            "numbers_audited": head.get("numbers_audited"),
+            "findings": (head.get("summary") or {}).get("findings"),
+        }
+    except (OSError, ValueError) as error:
+        summary = {"error": str(error)}
+    sizes = {name: (out / name).stat().st_size / 1e6 for name in REPORTS if (out / name).exists()}
+    return Figures(numbers, startup, wall, peak, code, summary, sizes)
+
+
+def _json_head(text: str) -> dict[str, object]:
+    """The document before its findings (audit.json ends with them), without reading them all."""
+    cut = text.find(',\n "findings": [')
+    if cut < 0:
+        cut = text.find('\n "findings": [')
+    return dict(json.loads(text[:cut] + "\n}")) if cut >= 0 else dict(json.loads(text))
+
+
+def main() -> None:
+    sizes = _sizes()
+    concurrency = int(os.environ.get("SCALE_BENCH_CONCURRENCY", "20"))
+    work = Path(tempfile.mkdtemp(prefix="audit-scale-"))
+    print(
+        f"sizes {', '.join(f'{n:,}' for n in sizes)}; emulator without latency or rate limit; "
+        f"python -m audits --no-rate-limit --concurrency {concurrency}; peak RSS = the audit process's "
+        "ru_maxrss (wait4), emulator not counted"
+    )
+    results = []
+    for numbers in sizes:
+        figures = measure(numbers, work, concurrency)
+        results.append(figures)
+        print(
+            f"  {numbers:>9,} numbers: {figures.wall_s:7.1f} s, peak {figures.peak_mb:6.0f} MB, "
+            f"exit {figures.exit_code}, {figures.summary} (emulator startup {figures.startup_s:.1f} s, "
+            "not counted)",
+            flush=True,
+        )
+    base = results[0].s_per_100k if results else 1.0
+    print("\n  numbers     | seconds | peak MB | s per 100k | ratio to smallest | goal <= 300 MB")
+    for f in results:
+        verdict = "met" if f.peak_mb <= GOAL_MB else "NOT MET"
+        print(
+            f"  {f.numbers:>11,} | {f.wall_s:7.1f} | {f.peak_mb:7.0f} | {f.s_per_100k:10.2f} | "
+            f"{f.s_per_100k / base:17.2f} | {verdict}"
+        )
+    print(
+        "\n  report sizes (MB): "
+        + "; ".join(
+            f"{f.numbers:,}: " + ", ".join(f"{k} {v:.1f}" for k, v in f.report_mb.items()) for f in results
+        )
+    )
+    if os.environ.get("SCALE_BENCH_PROFILE") == "1" and sizes:
+        numbers = sizes[0]
+        args = [
+            "--seed",
+            str(SEED),
+            "--numbers",
+            str(numbers),
+            "--auth-id",
+            AUTH_ID,
+            "--auth-token",
+            AUTH_TOKEN,
+        ]
+        with spawn(*args, stop_timeout=30.0) as served:
+            audit_child(served.base_url, work / f"profile{numbers}", concurrency, profile=True)
+        print(f"\n  tracemalloc at {numbers:,} numbers:")
+        print((work / f"profile{numbers}.log").read_text())
+    print(f"\nwork files: {work}")
+
+
+def profile_child(argv: list[str]) -> None:
+    """``python -m audits`` under tracemalloc: the largest allocation sites at the peak of each phase."""
+    import tracemalloc
+
+    import audits.cli
+    import audits.report
+    import audits.run
+
+    snapshots: list[tuple[str, tracemalloc.Snapshot, int]] = []
+
+    def wrap(module: object, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def wrapped(*args: object, **kwargs: object) -> object:
+            value = original(*args, **kwargs)
+            snapshots.append((label, tracemalloc.take_snapshot(), tracemalloc.get_traced_memory()[1]))
+            tracemalloc.reset_peak()
+            return value
+
+        setattr(module, name, wrapped)
+
+    wrap(audits.cli, "run_audit", "after crawl + graph + rules + history")
+    wrap(audits.cli, "write_all", "after the four reports")
+    code = audits.cli.main(argv)
+    for label, snapshot, peak in snapshots:
+        print(f"  {label}: peak traced {peak / 1e6:.0f} MB; largest live sites:")
+        for stat in snapshot.statistics("lineno")[:12]:
+            print(f"    {stat.size / 1e6:7.1f} MB  {stat.count:>9,}  {stat.traceback[0]}")
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--profile-child"]:
+        profile_child(sys.argv[2:])
+    else:
+        main()
