@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help contracts test lint unit sdk audit audit-pytest emulator benchmarks kill-matrix node-tools clean
+.PHONY: help contracts test lint unit sdk audit audit-pytest emulator benchmarks kill-matrix lower-bounds node-tools clean
 
 help:
 	@echo "make contracts   - the main job: contract suite against the embedded emulator (reports/)"
@@ -18,6 +18,7 @@ help:
 	@echo "make sdk         - drive the official SDKs against the emulator (reports/sdk.html)"
 	@echo "make benchmarks  - performance figures (long)"
 	@echo "make kill-matrix - the suite against every catalogued defect and benign variant (long)"
+	@echo "make lower-bounds - every test on the oldest versions pyproject.toml allows (.venv-lower)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -74,6 +75,24 @@ kill-matrix: $(STAMP)
 	$(BIN)/python -m contracts.killmatrix
 	STOCK_SWEEP=full $(PYTEST) tests/spec/test_spec_stock_tools.py
 
+# pyproject.toml's lower bounds are versions CI has run: uv resolves every direct dependency
+# to the oldest release its range allows (--resolution lowest-direct) in a venv of its own,
+# and lint, the tests, the contract suite and the SDK checks run there.
+LOWER := .venv-lower
+lower-bounds: $(STAMP) node-tools
+	$(BIN)/python -m pip install --quiet 'uv>=0.5,<1'
+	rm -rf $(LOWER)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWER)
+	$(BIN)/uv pip install --quiet --python $(LOWER)/bin/python --resolution lowest-direct -e '.[dev]'
+	$(BIN)/uv pip list --python $(LOWER)/bin/python
+	$(LOWER)/bin/ruff check .
+	# mypy's verdict depends on the libraries' own annotations, so its oldest release checks
+	# the code against .venv's libraries (what `make lint` sees), not the oldest ones.
+	$(LOWER)/bin/mypy --python-executable $(BIN)/python openapi emulator contracts audits sdkcheck benchmarks tests conftest.py
+	$(LOWER)/bin/python -m pytest tests -n 2
+	$(LOWER)/bin/python -m pytest contracts --profile=ci
+	$(LOWER)/bin/python -m pytest sdkcheck
+
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .hypothesis .schemathesis
+	rm -rf $(VENV) $(LOWER) node_modules .mypy_cache .ruff_cache .hypothesis .schemathesis
 	find reports -mindepth 1 ! -name .gitkeep -delete
