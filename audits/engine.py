@@ -6,6 +6,10 @@ Rules that follow a number's pointers (``Rule.needs``) read the compliance graph
 never PASSED, and when a graph was read the run is INCOMPLETE with the reason, as for an
 unreadable inventory. A rule that ran on a graph with unreadable objects is not *settled*:
 its findings stand, but none of its earlier findings may resolve (``rules_settled``).
+
+Findings leave the rules in batches for a :class:`~audits.spool.FindingStore` on disk, each
+batch cleaned by the run's Output first: an inventory of a million numbers is judged
+without holding its findings in memory.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from typing import Any
 from audits.graph import Graph
 from audits.impact import impact_summary
 from audits.model import Finding, NumberRecord
+from audits.output import Output
 from audits.policy import Policy
 from audits.rules import Rule, rule_class
+from audits.spool import BATCH, FindingStore
 from audits.subject import Subject
 
 __all__ = ["Evaluation", "evaluate", "resources_needed", "rules_for"]
@@ -54,7 +60,8 @@ ERRORS_LISTED = 5
 @dataclass
 class Evaluation:
     rules: list[Rule]
-    findings: list[Finding]
+    findings: FindingStore
+    """Every finding, cleaned by the run's Output, on disk (audits.spool)."""
     numbers_in_scope: int
     numbers_out_of_scope: int
     errors: list[str] = field(default_factory=list)
@@ -82,16 +89,23 @@ class Evaluation:
 
     @property
     def unwaived(self) -> list[Finding]:
-        return [f for f in self.findings if not f.waived]
+        return list(self.findings.select("waived = 0"))
 
     def __repr__(self) -> str:
         return f"<Evaluation {len(self.findings)} findings over {self.numbers_in_scope} numbers>"
 
 
 def evaluate(
-    records: Iterable[NumberRecord], policy: Policy, today: dt.date, graph: Graph | None = None
+    records: Iterable[NumberRecord],
+    policy: Policy,
+    today: dt.date,
+    graph: Graph | None = None,
+    output: Output | None = None,
 ) -> Evaluation:
-    """Judge ``records`` by the policy's rules; ``graph`` holds what their pointers name (audits.graph)."""
+    """Judge ``records`` by the policy's rules; ``graph`` holds what their pointers name (audits.graph).
+
+    ``output``: the run's choke point; every finding passes through it before it is stored.
+    """
     all_rules = rules_for(policy)
     not_run: dict[str, str] = {}
     errors: list[str] = []
@@ -112,7 +126,9 @@ def evaluate(
         # Which rule an unreadable list or object would have touched is not always known: none
         # of the graph rules' earlier findings may resolve on this run.
         unsettled = {r.id for r in rules if r.needs}
-    findings: list[Finding] = []
+    store = FindingStore()
+    batch: list[Finding] = []
+    clean = (output or Output()).findings
     failures: Counter[str] = Counter()
     in_scope = out_of_scope = 0
     for record in records:
@@ -133,20 +149,26 @@ def evaluate(
                 continue
             for finding in found:
                 _apply_waiver(finding, policy, today)
-                findings.append(finding)
+                batch.append(finding)
+        if len(batch) >= BATCH:
+            clean(batch)
+            store.extend(batch)
+            batch.clear()
+    clean(batch)
+    store.extend(batch)
     for rule_id, count in failures.items():
         if count > ERRORS_LISTED:
             errors.append(f"rule {rule_id} failed on {count - ERRORS_LISTED} more number(s)")
     return Evaluation(
         all_rules,
-        findings,
+        store,
         in_scope,
         out_of_scope,
         errors,
         not_run=not_run,
         unsettled=unsettled,
         graph=graph,
-        impact=impact_summary(findings, all_rules, today),
+        impact=impact_summary(store, all_rules, today),
     )
 
 

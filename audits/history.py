@@ -4,6 +4,11 @@ A finding's identity is ``(target, number, rule, key)``. It stays open from the
 run that first saw it until a run that audited that number with that rule no
 longer finds it; only then is it resolved (a number the crawl could not read
 proves nothing). If it comes back later its first-seen date starts again.
+
+An audit's findings arrive in a :class:`~audits.spool.FindingStore` (on disk): the store is
+attached to the history database and matched against the open findings in SQL, so a
+million findings and a million open rows are never held in memory. A plain list of
+findings (a merge, a test) is matched in Python as before.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audits.model import Finding
+from audits.model import Finding, Severity
+from audits.spool import BATCH, FindingStore, FindingView
 
 __all__ = ["History", "HistoryDelta", "TrendPoint"]
 
@@ -87,7 +93,8 @@ class TrendPoint:
 class HistoryDelta:
     """What this run changed: findings seen for the first time and findings gone since the last run."""
 
-    new: list[Finding]
+    new: list[Finding] | FindingView
+    """Findings seen for the first time (a view of the store when the run's findings are on disk)."""
     resolved: list[ResolvedFinding]
     previous_run: str | None
 
@@ -121,12 +128,14 @@ class History:
         self,
         target: str,
         started_at: dt.datetime,
-        findings: list[Finding],
-        audited_numbers: Collection[str],
+        findings: list[Finding] | FindingStore,
+        audited_numbers: Iterable[str],
         rules_run: Collection[str],
         complete: bool,
     ) -> HistoryDelta:
         """Store this run; fill each finding's first_seen, age_days and new; return new and resolved."""
+        if isinstance(findings, FindingStore):
+            return self._record_store(target, started_at, findings, audited_numbers, rules_run, complete)
         now = started_at.isoformat(timespec="seconds")
         today = started_at.date()
         previous = self.previous_run(target)
@@ -187,6 +196,111 @@ class History:
                 ),
             )
         return HistoryDelta(new, resolved, previous)
+
+    def _record_store(
+        self,
+        target: str,
+        started_at: dt.datetime,
+        store: FindingStore,
+        audited_numbers: Iterable[str],
+        rules_run: Collection[str],
+        complete: bool,
+    ) -> HistoryDelta:
+        """:meth:`record` in SQL over a store attached to this database (nothing held whole)."""
+        now = started_at.isoformat(timespec="seconds")
+        previous = self.previous_run(target)
+        store.connection.execute(
+            "CREATE INDEX IF NOT EXISTS findings_identity ON findings (number, rule, key)"
+        )
+        store.connection.commit()
+        db = self._db
+        db.execute("ATTACH DATABASE ? AS run", (store.path,))
+        try:
+            db.execute("DROP TABLE IF EXISTS temp.audited")
+            db.execute("CREATE TEMP TABLE audited (number TEXT PRIMARY KEY) WITHOUT ROWID")
+            db.execute("DROP TABLE IF EXISTS temp.rules_run")
+            db.execute("CREATE TEMP TABLE rules_run (rule TEXT PRIMARY KEY) WITHOUT ROWID")
+            db.executemany("INSERT OR IGNORE INTO temp.rules_run VALUES (?)", [(r,) for r in rules_run])
+            batch: list[tuple[str]] = []
+            for number in audited_numbers:
+                batch.append((number,))
+                if len(batch) >= BATCH:
+                    db.executemany("INSERT OR IGNORE INTO temp.audited VALUES (?)", batch)
+                    batch.clear()
+            db.executemany("INSERT OR IGNORE INTO temp.audited VALUES (?)", batch)
+            audited = db.execute("SELECT COUNT(*) FROM temp.audited").fetchone()[0]
+            # Every finding new, then those already open keep their first-seen date.
+            db.execute("UPDATE run.findings SET new = 1, first_seen = ?", (now,))
+            db.execute(
+                "UPDATE run.findings AS f SET new = 0, first_seen = o.first_seen "
+                "FROM main.open_findings AS o WHERE o.target = ? "
+                "AND o.number = f.number AND o.rule = f.rule AND o.key = f.key",
+                (target,),
+            )
+            db.execute(
+                "UPDATE run.findings SET age_days = "
+                "MAX(0, CAST(julianday(?) - julianday(substr(first_seen, 1, 10)) AS INTEGER))",
+                (started_at.date().isoformat(),),
+            )
+            gone = (
+                "FROM main.open_findings AS o WHERE o.target = ? "
+                "AND o.rule IN (SELECT rule FROM temp.rules_run) "
+                "AND o.number IN (SELECT number FROM temp.audited) "
+                "AND NOT EXISTS (SELECT 1 FROM run.findings AS f "
+                "WHERE f.number = o.number AND f.rule = o.rule AND f.key = o.key)"
+            )
+            resolved = [
+                ResolvedFinding(*row)
+                for row in db.execute(
+                    f"SELECT o.number, o.rule, o.key, o.severity, o.subaccount, o.first_seen {gone}",
+                    (target,),
+                )
+            ]
+            labels = " ".join(f"WHEN {int(s)} THEN '{s.label}'" for s in Severity)
+            db.executemany(
+                "DELETE FROM open_findings WHERE target = ? AND number = ? AND rule = ? AND key = ?",
+                [(target, r.number, r.rule, r.key) for r in resolved],
+            )
+            # The CASE labels are Severity's own names: no outside text reaches the SQL.
+            upsert = (
+                "INSERT INTO open_findings SELECT ?, number, rule, key, "  # noqa: S608
+                f"CASE severity {labels} END, subaccount, first_seen, ? FROM run.findings WHERE true "
+                "ON CONFLICT (target, number, rule, key) DO UPDATE SET "
+                "severity = excluded.severity, subaccount = excluded.subaccount, "
+                "last_seen = excluded.last_seen"
+            )
+            db.execute(upsert, (target, now))
+            by_severity = {
+                Severity(severity).label: count
+                for severity, count in db.execute(
+                    "SELECT severity, COUNT(*) FROM run.findings WHERE waived = 0 "
+                    "GROUP BY severity ORDER BY severity DESC"
+                )
+            }
+            waived = db.execute("SELECT COUNT(*) FROM run.findings WHERE waived = 1").fetchone()[0]
+            new = db.execute("SELECT COUNT(*) FROM run.findings WHERE new = 1").fetchone()[0]
+            db.execute(
+                "INSERT INTO runs (target, started_at, complete, numbers_audited, findings, waived, "
+                "by_severity, new, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    target,
+                    now,
+                    int(complete),
+                    audited,
+                    sum(by_severity.values()),
+                    waived,
+                    json.dumps(by_severity),
+                    new,
+                    len(resolved),
+                ),
+            )
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.execute("DETACH DATABASE run")
+        return HistoryDelta(FindingView(store, "new = 1"), resolved, previous)
 
     def trend(self, target: str, limit: int = 30) -> list[TrendPoint]:
         """The last ``limit`` runs against ``target``, oldest first."""

@@ -28,7 +28,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ class Part:
         name: str,
         history_key: str,
         document: dict[str, Any],
-        audited: Sequence[str],
+        audited: Iterable[str],
         rules_settled: Sequence[str],
     ) -> Part:
         """From a single account's audit document (AuditResult.document()) and what history needs."""

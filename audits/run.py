@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import sqlite3
 import time
-from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from audits.model import Severity
 from audits.output import Output
 from audits.policy import Policy
 from audits.progress import Progress
+from audits.spool import FindingRows
 from audits.target import Target
 
 __all__ = [
@@ -71,7 +73,8 @@ class AuditResult:
 
     @property
     def threshold_crossed(self) -> bool:
-        return self.policy.threshold.crossed_by(self.evaluation.findings)
+        """As ``Threshold.crossed_by``, counted in SQL."""
+        return self._counted > self.policy.threshold.max_findings
 
     @property
     def exit_code(self) -> int:
@@ -88,18 +91,31 @@ class AuditResult:
     def document(self) -> dict[str, Any]:
         """The audit.json document; the HTML, CSV and JUnit writers read this too.
 
-        It leaves through the Output: credentials masked, unsafe characters replaced.
+        It leaves through the Output: credentials masked, unsafe characters replaced. Its
+        ``findings`` are a :class:`~audits.spool.FindingRows` streamed from the store in report
+        order (they were cleaned by the Output before they were stored); every summary is
+        counted in SQL, so no step holds the findings whole.
         """
-        findings = self.evaluation.findings
-        unwaived = [f for f in findings if not f.waived]
-        by_rule: dict[str, Counter[str]] = {r.id: Counter() for r in self.evaluation.rules}
-        by_subaccount: dict[str, Counter[str]] = defaultdict(Counter)
-        for finding in unwaived:
-            by_rule[finding.rule][finding.severity.label] += 1
-            by_subaccount[finding.subaccount][finding.severity.label] += 1
+        store = self.evaluation.findings
+        db = store.connection
+        by_rule: dict[str, dict[str, int]] = {r.id: {} for r in self.evaluation.rules}
+        by_subaccount: dict[str, dict[str, int]] = {}
+        # Severity labels in the order a Counter met them: the most severe of the report first.
+        query = (
+            "SELECT {col}, severity, COUNT(*) FROM findings WHERE waived = 0 "
+            "GROUP BY {col}, severity ORDER BY MIN(id)"
+        )
+        for rule, severity, count in db.execute(query.format(col="rule")):
+            by_rule.setdefault(rule, {})[Severity(severity).label] = count
+        for sub, severity, count in db.execute(query.format(col="subaccount")):
+            by_subaccount.setdefault(sub, {})[Severity(severity).label] = count
+        unwaived = store.count("waived = 0")
+        severities = dict(
+            db.execute("SELECT severity, COUNT(*) FROM findings WHERE waived = 0 GROUP BY severity")
+        )
         settings = dataclasses.asdict(self.settings)
         settings.pop("auth_token")
-        document = {
+        head = {
             "tool": TOOL,
             "version": VERSION,
             "status": self.status,
@@ -114,7 +130,7 @@ class AuditResult:
             "threshold": {
                 **self.policy.threshold.describe(),
                 "crossed": self.threshold_crossed,
-                "counted": len(self.policy.threshold.counted(findings)),
+                "counted": self._counted,
             },
             "run": {
                 "target": self.target.describe(),
@@ -128,46 +144,51 @@ class AuditResult:
             },
             "impact": self.evaluation.impact,
             "summary": {
-                "findings": len(unwaived),
-                "waived": len(findings) - len(unwaived),
-                "new": sum(1 for f in unwaived if f.new),
+                "findings": unwaived,
+                "waived": len(store) - unwaived,
+                "new": store.count("new = 1 AND waived = 0"),
                 "resolved": len(self.delta.resolved),
                 "by_severity": {
-                    s.label: n
+                    s.label: severities[int(s)]
                     for s in sorted(Severity, reverse=True)
-                    if (n := sum(1 for f in unwaived if f.severity == s))
+                    if severities.get(int(s))
                 },
-                "by_rule": {rule: dict(counts) for rule, counts in by_rule.items()},
-                "by_subaccount": {sub: dict(counts) for sub, counts in sorted(by_subaccount.items())},
+                "by_rule": by_rule,
+                "by_subaccount": dict(sorted(by_subaccount.items())),
             },
             "resolved": [r.as_dict() for r in self.delta.resolved],
             "trend": [p.as_dict() for p in self.trend],
-            "findings": [
-                {
-                    "number": f.number,
-                    "rule": f.rule,
-                    "severity": f.severity.label,
-                    "subaccount": f.subaccount,
-                    "first_seen": f.first_seen,
-                    "age_days": f.age_days,
-                    "new": f.new,
-                    "number_type": f.number_type,
-                    "country": f.country,
-                    "message": f.message,
-                    "waived": f.waived,
-                    "waiver": f.waiver,
-                    # The identity history keeps (number, rule, key): a merge needs it back.
-                    **({"key": f.key} if f.key else {}),
-                    **({"details": f.details} if f.details else {}),
-                }
-                for f in sorted(findings, key=lambda f: (-f.severity, f.rule, f.number, f.key))
-            ],
         }
-        return self.output.document(document)
+        return {**self.output.document(head), "findings": FindingRows(store)}
+
+    @functools.cached_property
+    def _counted(self) -> int:
+        """Unwaived findings at the threshold's severity or worse (Threshold.counted, in SQL)."""
+        threshold = self.policy.threshold
+        if threshold.severity is None:
+            return 0
+        return self.evaluation.findings.count("waived = 0 AND severity >= ?", (int(threshold.severity),))
 
     def __repr__(self) -> str:
         findings = len(self.evaluation.findings)
         return f"<AuditResult {self.status} {len(self.inventory)} numbers {findings} findings>"
+
+
+class AuditedNumbers:
+    """The numbers every rule judged (read whole and in scope), made safe: re-iterable, never held whole."""
+
+    def __init__(self, inventory: Inventory, policy: Policy, output: Output) -> None:
+        self._inventory, self._policy, self._output = inventory, policy, output
+
+    def __iter__(self) -> Iterator[str]:
+        scope, text = self._policy.scope, self._output.text
+        return (text(n) for n, r in self._inventory.records.items() if not r.problems and scope.includes(r))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return "<AuditedNumbers>"
 
 
 @dataclass
@@ -179,7 +200,7 @@ class Judged:
     inventory: Inventory
     evaluation: Evaluation
     output: Output
-    audited: list[str]
+    audited: Iterable[str]
     """Numbers judged by every rule (read whole and in scope): only their open findings may resolve."""
     duration_s: float
 
@@ -208,13 +229,10 @@ async def judge_account(
     pacer = new_pacer(settings)
     inventory = await crawl(settings, progress=progress, pacer=pacer)
     graph = await read_graph(inventory.records.values(), settings, resources_needed(policy), pacer)
-    evaluation = evaluate(inventory.records.values(), policy, started.date(), graph)
     # Findings reach the history database and every report: they go through the Output first.
-    output.findings(evaluation.findings)
+    evaluation = evaluate(inventory.records.values(), policy, started.date(), graph, output)
     # A number whose fields could not be read proves nothing: its open findings stay open.
-    audited = [
-        output.text(n) for n, r in inventory.records.items() if not r.problems and policy.scope.includes(r)
-    ]
+    audited = AuditedNumbers(inventory, policy, output)
     return Judged(target, settings, inventory, evaluation, output, audited, time.monotonic() - clock)
 
 

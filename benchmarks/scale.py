@@ -29,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from emulator.process import spawn
 
@@ -103,7 +104,7 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
         summary = {
             "status": head.get("status"),
             "numbers_audited": head.get("numbers_audited"),
-            "findings": (head.get("summary") or {}).get("findings"),
+            "findings": dict(head.get("summary") or {}).get("findings"),
         }
     except (OSError, ValueError) as error:
         summary = {"error": str(error)}
@@ -111,7 +112,7 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
     return Figures(numbers, startup, wall, peak, code, summary, sizes)
 
 
-def _json_head(text: str) -> dict[str, object]:
+def _json_head(text: str) -> dict[str, Any]:
     """The document before its findings (audit.json ends with them), without reading them all."""
     cut = text.find(',\n "findings": [')
     if cut < 0:

@@ -14,6 +14,7 @@ from audits.report import REPORT_FILES, write_all
 from audits.report.html_report import render_html
 from audits.rules import rule_ids
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
+from audits.spool import FindingRows
 from tests.audits.numbers import us_local, us_tollfree
 from tests.audits.reporting import TOKEN, audit_result, document
 
@@ -197,7 +198,7 @@ def _hostile(value: Any, key: str = "") -> Any:
     """Every string in an audit document replaced by HOSTILE (rule ids stay: they join the tables)."""
     if isinstance(value, dict):
         return {(HOSTILE + k if key == "by_subaccount" else k): _hostile(v, k) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | FindingRows):
         return [_hostile(v, key) for v in value]
     if isinstance(value, str) and key not in ("id", "rule", "severity", "default_severity", "status"):
         return HOSTILE

@@ -1,0 +1,273 @@
+"""Findings kept on disk, not in memory: what lets one audit hold a million numbers in 300 MB.
+
+A million numbers can have a million findings. As Python objects (a Finding, its
+message, its details and later its report dict) they cost about 1 KB each, so the
+audit keeps them in a :class:`FindingStore`: an SQLite database in a temporary file,
+written in batches as the rules judge each number and read back in batches wherever
+they are needed (the summary, the history, the reports). SQLite sorts them into report
+order on disk (``ORDER BY`` spills to temporary files), and the history database
+attaches the store to match them against the open findings in SQL
+(``audits.history.History.record``).
+
+Nothing enters the store uncleaned: the audit passes every batch through its Output
+(``audits.output``) before it is appended, so every stream written from the store has
+passed the choke point. The file is removed when the store is closed or collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, overload
+
+from audits.model import Finding, Severity
+
+__all__ = ["BATCH", "FindingRows", "FindingStore", "FindingView", "finding_row"]
+
+BATCH = 2_000
+"""Findings written or read per SQLite round trip."""
+
+_SCHEMA = """
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    severity INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    number TEXT NOT NULL,
+    key TEXT NOT NULL,
+    subaccount TEXT NOT NULL,
+    waived INTEGER NOT NULL,
+    new INTEGER NOT NULL,
+    first_seen TEXT,
+    age_days INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+_FIELDS = "severity, rule, number, key, subaccount, waived, new, first_seen, age_days, data"
+
+
+def _remove(connection: sqlite3.Connection, path: str) -> None:
+    connection.close()
+    for suffix in ("", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + suffix)
+
+
+def finding_row(f: Finding) -> dict[str, Any]:
+    """A finding as audit.json lists it."""
+    return {
+        "number": f.number,
+        "rule": f.rule,
+        "severity": f.severity.label,
+        "subaccount": f.subaccount,
+        "first_seen": f.first_seen,
+        "age_days": f.age_days,
+        "new": f.new,
+        "number_type": f.number_type,
+        "country": f.country,
+        "message": f.message,
+        "waived": f.waived,
+        "waiver": f.waiver,
+        # The identity history keeps (number, rule, key): a merge needs it back.
+        **({"key": f.key} if f.key else {}),
+        **({"details": f.details} if f.details else {}),
+    }
+
+
+class FindingStore:
+    """An append-only, re-iterable collection of findings in a temporary SQLite file.
+
+    Iterating yields fresh :class:`Finding` objects in the order they were appended;
+    changing one does not change the store (``History.record`` updates it in SQL).
+    """
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        handle, self.path = tempfile.mkstemp(prefix="audit-findings-", suffix=".sqlite", dir=directory)
+        os.close(handle)
+        self._db = sqlite3.connect(self.path)
+        # A scratch file: nothing to recover after a crash, so no journal and no fsync.
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("PRAGMA cache_size = -8000")  # 8 MB of pages; sorts spill to disk beyond it
+        self._db.execute("PRAGMA temp_store = FILE")
+        self._db.executescript(_SCHEMA)
+        self._count = 0
+        self._finalizer = weakref.finalize(self, _remove, self._db, self.path)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._db
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        rows = [
+            (
+                int(f.severity),
+                f.rule,
+                f.number,
+                f.key,
+                f.subaccount,
+                int(f.waived),
+                int(f.new),
+                f.first_seen,
+                f.age_days,
+                json.dumps(
+                    [f.message, f.number_type, f.country, f.waiver, f.details],
+                    ensure_ascii=False,
+                    default=str,
+                ),
+            )
+            for f in findings
+        ]
+        if rows:
+            with self._db:
+                self._db.executemany(
+                    f"INSERT INTO findings ({_FIELDS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608 (constants)
+                    rows,
+                )
+            self._count += len(rows)
+
+    def append(self, finding: Finding) -> None:
+        self.extend([finding])
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __iter__(self) -> Iterator[Finding]:
+        return self.select()
+
+    def select(self, where: str = "", params: tuple[Any, ...] = (), order: str = "id") -> Iterator[Finding]:
+        """Findings matching the SQL ``where`` (over the table's columns), in ``order``, batch by batch."""
+        cursor = self._db.execute(
+            # where/order are the audit's own SQL (never a server's text); values go in params.
+            f"SELECT {_FIELDS} FROM findings {'WHERE ' + where if where else ''} ORDER BY {order}",  # noqa: S608
+            params,
+        )
+        while batch := cursor.fetchmany(BATCH):
+            for row in batch:
+                yield _finding(row)
+
+    def report_order(self) -> Iterator[Finding]:
+        """Most severe first, then by rule, number and key: the order every report lists them in."""
+        return self.select(order="severity DESC, rule, number, key")
+
+    def count(self, where: str = "", params: tuple[Any, ...] = ()) -> int:
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM findings {'WHERE ' + where if where else ''}",  # noqa: S608
+            params,
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def __repr__(self) -> str:
+        return f"<FindingStore {self._count} findings in {self.path}>"
+
+
+def _finding(row: tuple[Any, ...]) -> Finding:
+    severity, rule, number, key, subaccount, _waived, new, first_seen, age_days, data = row
+    message, number_type, country, waiver, details = json.loads(data)
+    return Finding(
+        number=number,
+        rule=rule,
+        severity=Severity(severity),
+        subaccount=subaccount,
+        message=message,
+        number_type=number_type,
+        country=country,
+        key=key,
+        first_seen=first_seen,
+        age_days=age_days,
+        new=bool(new),
+        waiver=waiver,
+        details=details,
+    )
+
+
+class FindingView:
+    """The findings of a store that match an SQL ``where``: iterable again and again, sized, and
+    equal to a list holding the same findings (what ``HistoryDelta.new`` was)."""
+
+    def __init__(self, store: FindingStore, where: str = "", params: tuple[Any, ...] = ()) -> None:
+        self.store, self.where, self.params = store, where, params
+
+    def __iter__(self) -> Iterator[Finding]:
+        return self.store.select(self.where, self.params)
+
+    def __len__(self) -> int:
+        return self.store.count(self.where, self.params)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingView | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<FindingView {self.where or 'all'}>"
+
+
+class FindingRows:
+    """audit.json's ``findings`` list, streamed from a store: iterable (again and again) and sized.
+
+    The report writers iterate it like the list it stands for; each pass reads the store
+    in report order, so no pass holds more than a batch of findings.
+    """
+
+    def __init__(self, store: FindingStore) -> None:
+        self.store = store
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (finding_row(f) for f in self.store.report_order())
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __bool__(self) -> bool:
+        return bool(self.store)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        """One row (``rows[0]``) or a forward slice (``rows[:200]``): only that many are read."""
+        if isinstance(index, int) and index >= 0:
+            one = self[index : index + 1]
+            if not one:
+                raise IndexError(index)
+            return one[0]
+        if not isinstance(index, slice) or index.step not in (None, 1) or (index.start or 0) < 0:
+            raise TypeError("FindingRows takes only forward slices")
+        start, stop = index.start or 0, index.stop
+        out: list[dict[str, Any]] = []
+        for position, row in enumerate(self):
+            if stop is not None and position >= stop:
+                break
+            if position >= start:
+                out.append(row)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingRows | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<FindingRows {len(self)}>"
