@@ -31,6 +31,7 @@ from audits.output import Output
 from audits.policy import PolicyError, load_policy
 from audits.progress import Progress
 from audits.report import write_all, write_stopped
+from audits.rules import REGISTRY
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, AuditResult, run_audit
 from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, Target, TargetError, embedded_emulator, live_target
 from openapi.pacing import PLIVO_REQUESTS, PLIVO_WINDOW_S
@@ -132,7 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"largest total_count believed; above it the audit is INCOMPLETE (default {MAX_NUMBERS:,})",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule (id, default severity, scope, remediation, source) and exit",
+    )
     return parser
+
+
+def rule_catalogue() -> str:
+    """Every registered rule as a reader needs it, in the registry's order.
+
+    Compliance people choose what to waive or disable from this list, so it comes from the
+    rule classes themselves rather than a copy that could fall behind them.
+    """
+    blocks = []
+    for rule_id, rule in REGISTRY.items():
+        blocks.append(
+            f"{rule_id}  [{rule.default_severity.label}]  {rule.title}\n"
+            f"  scope: {rule.scope}\n"
+            f"  remediation: {rule.remediation}\n"
+            f"  source: {rule.doc}"
+        )
+    return "\n\n".join(blocks)
 
 
 def _number(text: str, kind: type[int] | type[float], what: str) -> int | float:
@@ -401,6 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Built before anything can fail, so even a usage error cannot print the token.
     output = Output().with_credentials(os.environ.get(AUTH_ID_ENV), os.environ.get(AUTH_TOKEN_ENV))
+    if args.list_rules:
+        output.print(rule_catalogue())
+        return EXIT_OK
     if args.accounts:
         return _main_accounts(args, parser, output)
     if args.account or args.list_accounts:
