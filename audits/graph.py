@@ -653,7 +653,6 @@ async def read_graph(
 
     started = time.monotonic()
     graph = Graph()
-    records = list(records)
     wanted = referenced_ids(records, resources)
     async with contextlib.AsyncExitStack() as stack:
         client = await stack.enter_async_context(

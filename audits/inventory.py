@@ -50,6 +50,7 @@ import httpx
 import openapi
 from audits.model import NumberRecord, json_type
 from audits.progress import Progress
+from audits.spool import ListedNumbers, RecordStore
 from openapi.bounded import DEFAULT_LIMITS, BodyTooLarge, DeadlineExceeded, Limits, send_async
 from openapi.pacing import PLIVO, Backoff, Budget, Pacer
 from openapi.redaction import Redactor
@@ -190,7 +191,8 @@ class CrawlStats:
 class Inventory:
     """The numbers read, deduplicated, and whether that is the whole account."""
 
-    records: dict[str, NumberRecord]
+    records: dict[str, NumberRecord] | RecordStore
+    """By number; a crawl's are on disk (audits.spool.RecordStore), read back in batches."""
     total_count: int | None
     """The count the inventory was checked against (the unfiltered total, plus numbers only a
     per-type listing showed); None when not even page one could be read."""
@@ -253,8 +255,9 @@ class _Listing:
     """One listing crawled to its end: the unfiltered list, or the list of one type."""
 
     params: dict[str, str]
+    numbers: ListedNumbers
+    """The distinct numbers this listing showed (kept in the record store's file)."""
     total: int | None = None
-    numbers: set[str] = field(default_factory=set)
     totals: set[int] = field(default_factory=set)
     next_offset: int = PAGE_SIZE
     last_next: Any = None
@@ -295,13 +298,14 @@ class _Crawler:
         self.pacer = pacer or new_pacer(settings)
         self.limits = Limits(deadline_s=settings.timeout, max_bytes=settings.max_page_bytes)
         self.stats = CrawlStats()
-        self.records: dict[str, NumberRecord] = {}
+        # On disk: a million records would cost ~450 MB as objects (audits.spool).
+        self.records = RecordStore()
         self.problems: list[str] = []
         self.notes: dict[str, None] = {}
         self.pool: list[httpx.AsyncClient] = []
         self.in_flight = 0
         self.fatal: str | None = None
-        self.main = _Listing({})
+        self.main = _Listing({}, self.records.listing())
         self.expected: int | None = None
 
     # ------------------------------------------------------------------ clients
@@ -366,7 +370,7 @@ class _Crawler:
         await self.listing(self.main)
         self.expected = self.main.total
         # On an inventory already known to be incomplete the cross-check would prove nothing.
-        readable = all(not r.problems for r in self.records.values())
+        readable = not self.records.unreadable()
         if self.settings.type_check and self.main.total is not None and not self.problems and readable:
             await self.cross_check()
 
@@ -499,7 +503,7 @@ class _Crawler:
                 hidden.append((kind, total))
         for kind, total in hidden:
             before = len(self.records)
-            await self.listing(_Listing({"type": kind}))
+            await self.listing(_Listing({"type": kind}, self.records.listing()))
             added = len(self.records) - before
             if self.expected is not None:
                 self.expected += added
@@ -516,7 +520,7 @@ class _Crawler:
                 )
 
     def _seen(self, kind: str) -> int:
-        return sum(1 for r in self.records.values() if (r.number_type or "").lower() == kind)
+        return self.records.of_type(kind)
 
     async def type_total(self, kind: str, client: httpx.AsyncClient) -> tuple[str, int | None, str | None]:
         """total_count for ``type=kind`` (one limit=1 request), and the listed number's type."""
@@ -559,7 +563,7 @@ class _Crawler:
             )
 
     def finish(self) -> None:
-        unreadable = sum(1 for r in self.records.values() if r.problems)
+        unreadable = self.records.unreadable()
         if unreadable:
             self.problems.append(
                 f"{unreadable} number(s) have compliance fields missing or unreadable (the "
@@ -579,12 +583,9 @@ class _Crawler:
         self.stats.pages_read += 1
         listing.totals.add(page.total)
         listing.unreadable += page.unreadable
-        for obj in page.objects:
-            record = NumberRecord.from_api(obj)
-            if record.number in listing.numbers:
-                self.stats.duplicates += 1
-            listing.numbers.add(record.number)
-            self.records[record.number] = record
+        records = [NumberRecord.from_api(obj) for obj in page.objects]
+        self.stats.duplicates += listing.numbers.add_page(r.number for r in records)
+        self.records.put(records)
         total = listing.total if listing.total is not None else page.total
         empty_early = not page.objects and not page.unreadable and offset < total and not past_total
         if empty_early and not listing.stopped:

@@ -1,4 +1,10 @@
-"""Findings kept on disk, not in memory: what lets one audit hold a million numbers in 300 MB.
+"""Numbers and findings kept on disk, not in memory: what lets one audit hold a million numbers in 300 MB.
+
+A million number records cost about 450 MB as Python objects (the record, its strings,
+the dict that finds it, the sets that count each listing's distinct numbers), so the
+crawler writes each page into a :class:`RecordStore` (SQLite in a temporary file, one
+row per number, insertion order kept like a dict's) and the rules read them back in
+batches. :class:`ListedNumbers` counts a listing's distinct numbers in the same file.
 
 A million numbers can have a million findings. As Python objects (a Finding, its
 message, its details and later its report dict) they cost about 1 KB each, so the
@@ -26,9 +32,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, overload
 
-from audits.model import Finding, Severity
+from audits.model import Finding, NumberRecord, Severity
 
-__all__ = ["BATCH", "FindingRows", "FindingStore", "FindingView", "finding_row"]
+__all__ = [
+    "BATCH",
+    "FindingRows",
+    "FindingStore",
+    "FindingView",
+    "ListedNumbers",
+    "RecordStore",
+    "finding_row",
+]
 
 BATCH = 2_000
 """Findings written or read per SQLite round trip."""
@@ -49,6 +63,19 @@ CREATE TABLE findings (
 );
 """
 _FIELDS = "severity, rule, number, key, subaccount, waived, new, first_seen, age_days, data"
+
+
+def _scratch(prefix: str, schema: str, directory: str | Path | None = None) -> tuple[str, sqlite3.Connection]:
+    """A new SQLite file for scratch data: no journal, no fsync (nothing to recover after a crash)."""
+    handle, path = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=directory)
+    os.close(handle)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -8000")  # 8 MB of pages; sorts spill to disk beyond it
+    db.execute("PRAGMA temp_store = FILE")
+    db.executescript(schema)
+    return path, db
 
 
 def _remove(connection: sqlite3.Connection, path: str) -> None:
@@ -87,15 +114,7 @@ class FindingStore:
     """
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        handle, self.path = tempfile.mkstemp(prefix="audit-findings-", suffix=".sqlite", dir=directory)
-        os.close(handle)
-        self._db = sqlite3.connect(self.path)
-        # A scratch file: nothing to recover after a crash, so no journal and no fsync.
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute("PRAGMA cache_size = -8000")  # 8 MB of pages; sorts spill to disk beyond it
-        self._db.execute("PRAGMA temp_store = FILE")
-        self._db.executescript(_SCHEMA)
+        self.path, self._db = _scratch("audit-findings-", _SCHEMA, directory)
         self._count = 0
         self._finalizer = weakref.finalize(self, _remove, self._db, self.path)
 
@@ -271,3 +290,154 @@ class FindingRows:
 
     def __repr__(self) -> str:
         return f"<FindingRows {len(self)}>"
+
+
+_RECORD_FIELDS = tuple(NumberRecord.__dataclass_fields__)
+_RECORD_SCHEMA = """
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    type TEXT,
+    unreadable INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE listed (listing INTEGER NOT NULL, number TEXT NOT NULL, PRIMARY KEY (listing, number))
+    WITHOUT ROWID;
+"""
+
+
+def _record(data: str) -> NumberRecord:
+    values = json.loads(data)
+    values[-1] = tuple(values[-1])  # problems
+    return NumberRecord(*values)
+
+
+class RecordStore:
+    """The inventory's records by number, in a temporary SQLite file; reads like a read-only dict.
+
+    ``put`` keeps a dict's semantics: a number read again replaces its record in place.
+    Iteration (keys, ``values()``, ``items()``) is in first-read order, batch by batch.
+    """
+
+    def __init__(self, records: Iterable[NumberRecord] = (), directory: str | Path | None = None) -> None:
+        self.path, self._db = _scratch("audit-records-", _RECORD_SCHEMA, directory)
+        self._finalizer = weakref.finalize(self, _remove, self._db, self.path)
+        self._listings = 0
+        self.put(records)
+
+    def put(self, records: Iterable[NumberRecord]) -> None:
+        rows = [
+            (
+                r.number,
+                (r.number_type or "").lower(),
+                int(bool(r.problems)),
+                json.dumps([getattr(r, name) for name in _RECORD_FIELDS], ensure_ascii=False),
+            )
+            for r in records
+        ]
+        if rows:
+            with self._db:
+                self._db.executemany(
+                    "INSERT INTO records (number, type, unreadable, data) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (number) DO UPDATE SET type = excluded.type, "
+                    "unreadable = excluded.unreadable, data = excluded.data",
+                    rows,
+                )
+
+    def listing(self) -> ListedNumbers:
+        """A new, empty set of the numbers one listing showed, kept in this file."""
+        self._listings += 1
+        return ListedNumbers(self._db, self._listings)
+
+    def _scalar(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        return int(self._db.execute(sql, params).fetchone()[0])
+
+    def __len__(self) -> int:
+        # Rows are never deleted and an upsert allocates no id: the largest id is the count,
+        # found in the index (COUNT(*) would scan a million rows on every progress update).
+        return self._scalar("SELECT COALESCE(MAX(id), 0) FROM records")
+
+    def __bool__(self) -> bool:
+        return self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+
+    def __contains__(self, number: object) -> bool:
+        return self._db.execute("SELECT 1 FROM records WHERE number = ?", (number,)).fetchone() is not None
+
+    def __getitem__(self, number: str) -> NumberRecord:
+        row = self._db.execute("SELECT data FROM records WHERE number = ?", (number,)).fetchone()
+        if row is None:
+            raise KeyError(number)
+        return _record(row[0])
+
+    def get(self, number: str, default: NumberRecord | None = None) -> NumberRecord | None:
+        try:
+            return self[number]
+        except KeyError:
+            return default
+
+    def _rows(self, columns: str) -> Iterator[tuple[Any, ...]]:
+        cursor = self._db.execute(f"SELECT {columns} FROM records ORDER BY id")  # noqa: S608 (own columns)
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
+
+    def __iter__(self) -> Iterator[str]:
+        return (row[0] for row in self._rows("number"))
+
+    def keys(self) -> Iterator[str]:
+        return iter(self)
+
+    def values(self) -> Iterator[NumberRecord]:
+        return (_record(row[0]) for row in self._rows("data"))
+
+    def items(self) -> Iterator[tuple[str, NumberRecord]]:
+        return ((row[0], _record(row[1])) for row in self._rows("number, data"))
+
+    def of_type(self, kind: str) -> int:
+        """How many records have ``number_type`` ``kind`` (any case)."""
+        return self._scalar("SELECT COUNT(*) FROM records WHERE type = ?", (kind.lower(),))
+
+    def unreadable(self) -> int:
+        """How many records have problems (fields missing or of the wrong type)."""
+        return self._scalar("SELECT COUNT(*) FROM records WHERE unreadable = 1")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordStore | dict):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def __repr__(self) -> str:
+        return f"<RecordStore {len(self)} records in {self.path}>"
+
+
+class ListedNumbers:
+    """The distinct numbers one listing showed (a set kept in the record store's file)."""
+
+    def __init__(self, db: sqlite3.Connection, listing: int) -> None:
+        self._db, self._listing, self._count = db, listing, 0
+
+    def add_page(self, numbers: Iterable[str]) -> int:
+        """Add a page's numbers; how many of them the listing had already shown (duplicates)."""
+        rows = [(self._listing, n) for n in numbers]
+        before = self._db.total_changes
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO listed VALUES (?, ?)", rows)
+        added = self._db.total_changes - before
+        self._count += added
+        return len(rows) - added
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, number: object) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM listed WHERE listing = ? AND number = ?", (self._listing, number)
+        ).fetchone()
+        return row is not None
+
+    def __repr__(self) -> str:
+        return f"<ListedNumbers {self._count}>"
