@@ -41,6 +41,7 @@ from .operations import (
     match_path,
     operation_for,
 )
+from .requests import FORMAT_CHECKER, Problem, request_rules, validate_request
 
 __all__ = [
     "GET",
@@ -54,6 +55,7 @@ __all__ = [
     "Level",
     "Observation",
     "PathMatch",
+    "Problem",
     "basic_auth_header",
     "load_spec",
     "match_path",
@@ -61,9 +63,11 @@ __all__ = [
     "operation",
     "operation_for",
     "parse_basic_auth",
+    "request_rules",
     "resolve",
     "schema_errors",
     "schema_validator",
+    "validate_request",
 ]
 
 SPEC_PATH = Path(__file__).with_name("number.yaml")
@@ -213,7 +217,8 @@ def schema_validator(name: str, level: Level = "tolerant") -> jsonschema.protoco
     return jsonschema.Draft202012Validator(
         ref,
         registry=_registry(level),
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        # The one format checker (openapi.requests): requests and answers read formats alike.
+        format_checker=FORMAT_CHECKER,
     )
 
 

@@ -142,9 +142,7 @@ def match_path(path: str, *, exact: bool = False, decoded: bool = False) -> Path
     for route in _routes():
         found = (route.exact if exact else route.loose).match(path)
         if found:
-            params = {
-                name: value if decoded else unquote(value) for name, value in found.groupdict().items()
-            }
+            params = {name: value if decoded else unquote(value) for name, value in found.groupdict().items()}
             return PathMatch(route.template, MappingProxyType(params), route.methods)
     return None
 
