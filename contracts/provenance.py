@@ -22,7 +22,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CONSTRAINTS", "Constraint", "Kind", "constraint", "enforce", "warnings_text"]
+__all__ = ["CONSTRAINTS", "Constraint", "Kind", "constraint", "enforce"]
 
 Kind = Literal["documented", "observed", "ours"]
 KINDS: tuple[Kind, ...] = ("documented", "observed", "ours")
@@ -59,10 +59,6 @@ def constraint(id: str, kind: Kind, rule: str, source: str) -> Constraint:
     return known
 
 
-# Counted warnings: "constraint id: message" -> times seen. The run summary prints them.
-_WARNINGS: dict[str, int] = {}
-
-
 def enforce(
     rule: Constraint,
     holds: bool,
@@ -73,7 +69,8 @@ def enforce(
 ) -> None:
     """Fail (AssertionError) if ``rule`` is broken and enforced at this level, else warn once more.
 
-    ``warnings`` is the run's tally (a target's, see ``Target.enforce``) the summary prints.
+    ``warnings`` is the run's tally ("rule (kind): message" -> times) the summary prints: the
+    session's, through ``Target.enforce`` (contracts.report.Record); none is kept here.
     """
     if holds:
         return
@@ -81,14 +78,8 @@ def enforce(
         raise AssertionError(f"{message}\n  rule: {rule.rule} [{rule.kind}: {rule.source}]")
     folded = re.sub(r"\[\d+\]", "[*]", message.splitlines()[0] if message else rule.rule)
     key = f"{rule.id} ({rule.kind}): {folded}"
-    _WARNINGS[key] = _WARNINGS.get(key, 0) + 1
     if warnings is not None:
         warnings[key] = warnings.get(key, 0) + 1
-
-
-def warnings_text() -> list[str]:
-    """This process's constraint warnings, most frequent first."""
-    return [f"{n:>5} x {text}" for text, n in sorted(_WARNINGS.items(), key=lambda kv: -kv[1])]
 
 
 def table() -> str:
