@@ -1,5 +1,12 @@
 """List filters, compiled from the listNumbers parameters in the spec.
 
+Deliberately independent of ``openapi.filters``, the documented semantics that the
+contract suite and the SDK checks judge answers by: the emulator is the implementation
+under test, and the suite's oracle must not share its bugs. Two separate readings of the
+same spec that agree on every target is the evidence; one shared function would make a
+mistake in it invisible. (Everything else the emulator knows of the API, operations,
+credentials and request validation, comes from ``openapi``.)
+
 The meaning of each filter comes from the spec wherever it states one:
 ``x-filter-maps-to`` (filter vocabulary -> object values), ``x-filter-compares``
 (date comparisons), ``x-filter-semantics: all-of`` (services), and a property of
@@ -83,7 +90,7 @@ def _startswith(value: Any) -> Check:
 
 def rules_for(level: openapi.Level) -> dict[str, FilterRule]:
     """A FilterRule for every listNumbers query parameter except paging, at ``level``."""
-    _method, _path, op = openapi.operation("listNumbers", level)
+    _method, _path, op = openapi.operation(openapi.LIST, level)
     props = openapi.load_spec(level)["components"]["schemas"]["AccountPhoneNumber"]["properties"]
     by_documented_name = {
         spec.get("x-documented-name"): name for name, spec in props.items() if spec.get("x-documented-name")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import openapi
+from openapi import filters as openapi_filters
 
 from .findings import ObservedFinding
 from .run import Exchange, SdkRun
@@ -18,9 +19,7 @@ from .served import Served
 US = ", UNITED STATES"
 
 LIST_PARAMETERS = {
-    p["name"]: p
-    for p in openapi.operation("listNumbers", "documented")[2]["parameters"]
-    if p["in"] == "query"
+    p["name"]: p for p in openapi.operation(openapi.LIST, "documented")[2]["parameters"] if p["in"] == "query"
 }
 
 
@@ -48,38 +47,18 @@ def assert_known(run: SdkRun, *findings: ObservedFinding) -> None:
     )
 
 
-# --- how each list filter narrows, from the spec's extensions where it states them -----------------
-
-
-def _compares(op: str) -> Callable[[Any, Any], bool]:
-    return {
-        "eq": lambda a, b: a == b,
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-    }[op]
+# --- how each list filter narrows: the documented semantics in openapi.filters --------------------
 
 
 def selects(name: str, value: Any) -> Callable[[dict[str, Any]], bool]:
-    """Whether a raw number object satisfies filter ``name=value``, as the spec states the filter."""
-    param = LIST_PARAMETERS.get(name, {})
-    if "x-filter-maps-to" in param:
-        mapping = param["x-filter-maps-to"]
-        # A value in the objects' own vocabulary (an x-observed alternative) selects itself.
-        wanted = mapping["values"].get(value, value)
-        return lambda o: o.get(mapping["property"]) == wanted
-    if "x-filter-compares" in param:
-        rule = param["x-filter-compares"]
-        compare = _compares(rule["op"])
-        return lambda o: o.get(rule["property"]) is not None and compare(o[rule["property"]], value)
-    if name == "services":
-        wanted = value if isinstance(value, list) else value.split(",")
-        return lambda o: all(o.get(f"{service}_enabled") for service in wanted)
-    if name == "number_startswith":
-        return lambda o: o["number"].startswith(value)
-    field = {"type": "number_type", "subaccount": "sub_account"}.get(name, name)
-    return lambda o: o.get(field) == value
+    """Whether a raw number object satisfies filter ``name=value``, as the spec states the filter.
+
+    The contract suite's oracle (``openapi.filters``) at the documented level: exact object
+    values (no letter-case folding, no observed synonyms: the emulator answers canonical
+    values), ``services`` all-of over booleans that are ``true``, ``number_startswith`` on
+    the digits after any leading ``+``. A list value is sent comma-joined.
+    """
+    return openapi_filters.selects(name, value, "documented")
 
 
 def filter_cases() -> Iterator[tuple[str, Any]]:

@@ -139,3 +139,26 @@ def test_a_repeated_value_is_judged_each_time() -> None:
         ("query.limit", "repeated-parameter"),
         ("query.limit", "maximum"),
     }
+
+
+# --- the documented filter semantics, one home (openapi.filters) ------------------------------------
+
+
+def test_the_sdk_checks_and_the_contract_suite_share_the_filter_oracle() -> None:
+    from contracts import semantics
+    from openapi import filters as openapi_filters
+    from sdkcheck.scenarios import selects
+
+    assert semantics.filters is openapi_filters.filters
+    number = {"number": "+14155550100", "sms_enabled": True, "voice_enabled": 1, "number_type": "local"}
+    # A leading "+" on the object's number is not part of the prefix (the page: digits, without "+").
+    assert selects("number_startswith", "1415")(number)
+    # services is all-of over values that are true (a truthy 1 is not true).
+    assert selects("services", "sms")(number)
+    assert not selects("services", ["sms", "voice"])(number)
+    # The documented level matches object values exactly: no letter-case folding.
+    assert selects("tendlc_registration_status", "registered")({"tendlc_registration_status": "COMPLETED"})
+    assert not selects("tendlc_registration_status", "registered")(
+        {"tendlc_registration_status": "completed"}
+    )
+    assert selects("type", "local")(number)
