@@ -9,8 +9,6 @@ as a second line of defence behind :mod:`contracts.redacting`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import shlex
 
@@ -18,6 +16,7 @@ import httpx
 
 from contracts import redacting
 from contracts.target import Target
+from openapi.credentials import parse_basic_auth
 from openapi.redaction import Redactor
 
 __all__ = ["as_curl", "describe_exchange", "redactor_for"]
@@ -50,11 +49,8 @@ def _basic_user(request: httpx.Request) -> str | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
         return None
-    try:
-        decoded = base64.b64decode(header[6:]).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return "<malformed>"
-    return decoded.split(":", 1)[0]
+    parsed = parse_basic_auth(header)  # the one Basic parser (openapi.credentials)
+    return "<malformed>" if parsed is None else parsed[0]
 
 
 def _credential_vars(user: str, target: Target | None) -> str:

@@ -14,8 +14,6 @@ forwards it. In-process drivers call :meth:`RequestCapture.step` instead.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
@@ -23,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
+
+from openapi.credentials import basic_scheme, parse_basic_auth
 
 __all__ = ["STEP_PREFIX", "AuthSeen", "RecordedRequest", "RequestCapture", "auth_seen"]
 
@@ -61,16 +61,13 @@ def auth_seen(header: str | None, tokens: Mapping[str, str]) -> AuthSeen:
     """Reduce an Authorization header to an :class:`AuthSeen`, checking the token against ``tokens``."""
     if not header:
         return AuthSeen()
-    scheme, _, credentials = header.strip().partition(" ")
+    scheme = basic_scheme(header) or ""
     if scheme.lower() != "basic":
         return AuthSeen(scheme=scheme)
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    parsed = parse_basic_auth(header)  # the one Basic parser (openapi.credentials)
+    if parsed is None:
         return AuthSeen(scheme=scheme, malformed=True)
-    user, colon, token = decoded.partition(":")
-    if not colon:
-        return AuthSeen(scheme=scheme, user=user, malformed=True)
+    user, token = parsed
     expected = tokens.get(user)
     matches = None if expected is None else hmac.compare_digest(token.encode(), expected.encode())
     return AuthSeen(scheme=scheme, user=user, token_matches=matches)
