@@ -15,7 +15,30 @@ from typing import Any
 from audits.model import Severity
 from audits.rules import REGISTRY
 
-__all__ = ["Outcome", "RuleVerdict", "rule_verdicts"]
+__all__ = ["KEPT", "Outcome", "RuleVerdict", "Sample", "rule_verdicts"]
+
+KEPT = 1_000
+"""Findings a verdict keeps per list (its length counts them all): the JUnit case and the pytest
+failure list the first 500, and a million findings must not be held to say so."""
+
+
+class Sample(list[dict[str, Any]]):
+    """The first ``KEPT`` findings of a verdict's list; ``len()`` is the count of all of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def add(self, finding: dict[str, Any]) -> None:
+        self.total += 1
+        if super().__len__() < KEPT:
+            self.append(finding)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 class Outcome(enum.Enum):
@@ -32,9 +55,9 @@ class RuleVerdict:
     rule: dict[str, Any] | None
     """The rule as it ran (audit document's run.rules entry); None when the policy disabled it."""
     outcome: Outcome
-    failing: list[dict[str, Any]] = field(default_factory=list)
-    reported: list[dict[str, Any]] = field(default_factory=list)
-    waived: list[dict[str, Any]] = field(default_factory=list)
+    failing: Sample = field(default_factory=Sample)
+    reported: Sample = field(default_factory=Sample)
+    waived: Sample = field(default_factory=Sample)
 
     def __repr__(self) -> str:
         return f"<RuleVerdict {self.rule_id} {self.outcome.value} failing={len(self.failing)}>"
@@ -45,9 +68,18 @@ def rule_verdicts(document: dict[str, Any]) -> list[RuleVerdict]:
     ran = {r["id"]: r for r in document["run"]["rules"]}
     threshold = document["threshold"]
     fail_on = None if threshold["fail_on"] == "none" else Severity.parse(threshold["fail_on"])
-    by_rule: dict[str, list[dict[str, Any]]] = {}
+    fails = threshold["crossed"] and fail_on is not None
+    # One pass, keeping a sample of each list: the findings may be a million rows streamed
+    # from disk (audits.spool.FindingRows).
+    by_rule: dict[str, tuple[Sample, Sample, Sample]] = {}
     for finding in document["findings"]:
-        by_rule.setdefault(finding["rule"], []).append(finding)
+        failing, reported, waived = by_rule.setdefault(finding["rule"], (Sample(), Sample(), Sample()))
+        if finding["waived"]:
+            waived.add(finding)
+        elif fails and fail_on is not None and Severity.parse(finding["severity"]) >= fail_on:
+            failing.add(finding)
+        else:
+            reported.add(finding)
     verdicts = []
     for rule_id in REGISTRY:
         if rule_id not in ran:
@@ -57,15 +89,7 @@ def rule_verdicts(document: dict[str, Any]) -> list[RuleVerdict]:
             # Never "passed": the rule judged nothing (audits.engine, not_run).
             verdicts.append(RuleVerdict(rule_id, ran[rule_id], Outcome.NOT_RUN))
             continue
-        findings = by_rule.get(rule_id, [])
-        waived = [f for f in findings if f["waived"]]
-        open_findings = [f for f in findings if not f["waived"]]
-        failing = []
-        if threshold["crossed"] and fail_on is not None:
-            failing = [f for f in open_findings if Severity.parse(f["severity"]) >= fail_on]
-        # By identity: comparing finding dicts made this quadratic (51 s for 60,000 findings).
-        failing_ids = {id(f) for f in failing}
-        reported = [f for f in open_findings if id(f) not in failing_ids]
+        failing, reported, waived = by_rule.get(rule_id, (Sample(), Sample(), Sample()))
         if failing:
             outcome = Outcome.FAILED
         elif not document["complete"]:

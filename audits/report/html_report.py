@@ -16,7 +16,12 @@ from openapi import html
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 LISTED = 200
-"""Rows shown in the new/resolved lists; the findings table has them all."""
+"""Rows shown in the new/resolved lists; the findings table has them all (up to INLINE)."""
+INLINE = 20_000
+"""Findings embedded in the page whole; above it, the first PER_RULE of each rule (most severe
+first) are, with counts, so a report of a million findings stays a page a browser opens.
+audit.csv and audit.json hold every finding."""
+PER_RULE = 500
 FINDINGS_HEADERS = (
     "number",
     "rule",
@@ -77,11 +82,18 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _changes(doc: dict[str, Any]) -> dict[str, Any]:
-    new = [f for f in doc["findings"] if f["new"] and not f["waived"]]
+    # One pass keeping the first LISTED: the findings may be streamed from disk (audits.spool).
+    new: list[dict[str, Any]] = []
+    new_count = 0
+    for f in doc["findings"]:
+        if f["new"] and not f["waived"]:
+            new_count += 1
+            if len(new) < LISTED:
+                new.append(f)
     return {
         "previous": doc["run"]["history"]["previous_run"],
-        "new": new[:LISTED],
-        "new_count": len(new),
+        "new": new,
+        "new_count": new_count,
         "resolved": doc["resolved"][:LISTED],
         "resolved_count": len(doc["resolved"]),
     }
@@ -152,7 +164,20 @@ def _message(finding: dict[str, Any]) -> str:
 
 
 def _data(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the findings table's script reads; the template embeds it with ``tojson``."""
+    """What the findings table's script reads; the template embeds it with ``tojson``.
+
+    Every finding up to INLINE of them; above, the first PER_RULE of each rule and ``omitted``
+    (findings of each rule left out, which the page names with their count).
+    """
+    findings = doc["findings"]
+    whole = len(findings) <= INLINE
+    per_rule: dict[str, int] = {}
+    kept = []
+    for f in findings:
+        seen = per_rule[f["rule"]] = per_rule.get(f["rule"], 0) + 1
+        if whole or seen <= PER_RULE:
+            kept.append(f)
+    omitted = {rule: n - PER_RULE for rule, n in per_rule.items() if not whole and n > PER_RULE}
     rows = [
         [
             f["number"],
@@ -166,13 +191,19 @@ def _data(doc: dict[str, Any]) -> dict[str, Any]:
             _message(f),
             f["waiver"] or "",
         ]
-        for f in doc["findings"]
+        for f in kept
     ]
     rules = {
         r["id"]: {"remediation": r["remediation"], "doc": r["doc"], "title": r["title"]}
         for r in doc["run"]["rules"]
     }
-    return {"rows": rows, "rules": rules}
+    return {
+        "rows": rows,
+        "rules": rules,
+        "total": len(findings),
+        "omitted": omitted,
+        "per_rule": PER_RULE,
+    }
 
 
 def render_html(doc: dict[str, Any]) -> str:
