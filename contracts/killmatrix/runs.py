@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from emulator.process import parse_ready
-from openapi.redaction import Redactor
+from openapi.redaction import redact  # every spelling of every secret: the one redact
 
 from .junit import parse_junit
 from .reportlog import OPTION as REPORTLOG_OPTION
@@ -195,11 +195,6 @@ class RunResult:
     def __repr__(self) -> str:
         failed = self.failures + self.errors
         return f"<RunResult {self.defect}: {self.verdict}, {failed} failed, {self.duration_s}s>"
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """Every spelling of every secret masked (openapi.redaction: case, base64, percent, userinfo)."""
-    return Redactor(secrets=secrets)(text)
 
 
 def _shell(command: list[str], secrets: list[str]) -> str:
