@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openapi
+from openapi.operations import LIST
 
 __all__ = ["Normalised", "Vocabulary", "enum_fields", "normalise", "vocabulary"]
 
@@ -68,7 +69,7 @@ class Vocabulary:
 def _vocabularies() -> dict[str, Vocabulary]:
     properties = openapi.load_spec("documented")["components"]["schemas"]["AccountPhoneNumber"]["properties"]
     filter_maps: dict[str, dict[str, str]] = {}
-    _method, _path, list_op = openapi.operation("listNumbers", "documented")
+    _method, _path, list_op = openapi.operation(LIST, "documented")
     for parameter in list_op["parameters"]:
         maps_to = parameter.get("x-filter-maps-to")
         if maps_to:

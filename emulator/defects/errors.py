@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from openapi.operations import LIST, UPDATE
+
 from .asgi import Incoming, Reply
 from .base import Defect, register
 
@@ -35,7 +37,7 @@ class ListWithoutContentType(Defect):
     description = "list answers have no Content-Type header (the JSON body is right)"
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
-        if incoming.operation == "listNumbers" and reply.status == 200:
+        if incoming.operation == LIST and reply.status == 200:
             return reply.with_header("content-type", None)
         return reply
 
@@ -47,7 +49,7 @@ class UpdateResultAsTextPlain(Defect):
     description = 'a successful update says "changed" in text/plain instead of the JSON UpdateResult'
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
-        if incoming.operation == "updateNumber" and reply.status == 202:
+        if incoming.operation == UPDATE and reply.status == 202:
             return Reply(202, (("content-type", "text/plain; charset=utf-8"),), b"changed")
         return reply
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from emulator.accounts import Principal
 from emulator.config import EmulatorConfig
 from emulator.store import Fields, NumberFilter, NumberStore
+from openapi.operations import LIST
 
 from .asgi import Incoming, Reply
 from .base import Defect, register
@@ -29,7 +30,7 @@ class MetaDefect(Defect):
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
         body = reply.json()
-        if reply.status != 200 or incoming.operation != "listNumbers" or not isinstance(body, dict):
+        if reply.status != 200 or incoming.operation != LIST or not isinstance(body, dict):
             return reply
         meta, objects = body.get("meta"), body.get("objects")
         if not isinstance(meta, dict) or not isinstance(objects, list):
@@ -101,7 +102,7 @@ class LimitCap25(Defect):
 
     def request(self, incoming: Incoming) -> Incoming:
         limit = incoming.query_value("limit")
-        if incoming.operation == "listNumbers" and limit in {"21", "22", "23", "24", "25"}:
+        if incoming.operation == LIST and limit in {"21", "22", "23", "24", "25"}:
             # Fetch 20 and remember the asked limit; the answer claims it.
             return incoming.with_query(limit="20", x_asked_limit=limit)
         return incoming
@@ -130,7 +131,7 @@ class LimitIgnored(Defect):
 
     def request(self, incoming: Incoming) -> Incoming:
         limit = incoming.query_value("limit")
-        if incoming.operation == "listNumbers" and limit is not None and limit.isdigit() and int(limit) < 20:
+        if incoming.operation == LIST and limit is not None and limit.isdigit() and int(limit) < 20:
             return incoming.with_query(limit="20")
         return incoming
 

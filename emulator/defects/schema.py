@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openapi.operations import GET, LIST
+
 from .asgi import Incoming, Reply
 from .base import Defect, register
 
@@ -20,14 +22,14 @@ class ObjectDefect(Defect):
         raise NotImplementedError
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
-        if reply.status != 200 or incoming.operation not in ("listNumbers", "getNumber"):
+        if reply.status != 200 or incoming.operation not in (LIST, GET):
             return reply
         body = reply.json()
         if not isinstance(body, dict):
             return reply
-        if incoming.operation == "listNumbers" and isinstance(body.get("objects"), list):
+        if incoming.operation == LIST and isinstance(body.get("objects"), list):
             body["objects"] = [self.rewrite(dict(o)) if isinstance(o, dict) else o for o in body["objects"]]
-        elif incoming.operation == "getNumber":
+        elif incoming.operation == GET:
             body = self.rewrite(body)
         return reply.with_json(body)
 
@@ -129,7 +131,7 @@ class GetWithoutApiId(Defect):
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
         body = reply.json()
-        if reply.status != 200 or incoming.operation != "getNumber" or not isinstance(body, dict):
+        if reply.status != 200 or incoming.operation != GET or not isinstance(body, dict):
             return reply
         body.pop("api_id", None)
         return reply.with_json(body)

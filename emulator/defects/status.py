@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from openapi.operations import UNRENT, UPDATE
+
 from .asgi import Incoming, Reply
 from .base import Defect, register
 
@@ -21,7 +23,7 @@ class UpdateAnswers204WithoutBody(Defect):
     )
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
-        if incoming.operation == "updateNumber" and 200 <= reply.status < 300:
+        if incoming.operation == UPDATE and 200 <= reply.status < 300:
             return replace(reply.with_status(204).with_header("content-type", None), body=b"")
         return reply
 
@@ -33,7 +35,7 @@ class UnrentAnswers200WithBody(Defect):
     description = 'unrent answers 200 {"message": "deleted"} instead of 204 with no body'
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
-        if incoming.operation == "unrentNumber" and reply.status == 204:
+        if incoming.operation == UNRENT and reply.status == 204:
             return (
                 reply.with_status(200)
                 .with_header("content-type", "application/json")

@@ -8,6 +8,7 @@ from typing import Any
 from emulator.accounts import Principal
 from emulator.config import EmulatorConfig
 from emulator.store import Fields, NumberFilter, NumberStore
+from openapi.operations import UPDATE
 
 from .asgi import Incoming
 from .base import Defect, register
@@ -114,7 +115,7 @@ class RefusedUpdateHalfApplied(Defect):
 
     def request(self, incoming: Incoming) -> Incoming:
         creds, number, state = incoming.basic_auth, incoming.number, incoming.state
-        if incoming.operation != "updateNumber" or creds is None or number is None or state is None:
+        if incoming.operation != UPDATE or creds is None or number is None or state is None:
             return incoming
         body = incoming.form()
         if body is None or not isinstance(body.get("alias"), str):
@@ -134,7 +135,7 @@ class CallerReputationWithoutProfile(Defect):
     description = "caller_reputation=enabled without profile_uuid is accepted (202) instead of refused"
 
     def request(self, incoming: Incoming) -> Incoming:
-        if incoming.operation != "updateNumber":
+        if incoming.operation != UPDATE:
             return incoming
         body = incoming.form()
         if body is None or body.get("caller_reputation") != "enabled" or "profile_uuid" in body:
@@ -150,7 +151,7 @@ class UnknownSubaccountAccepted(Defect):
     description = "transfer to a subaccount the account does not have is answered 202 and nothing changes"
 
     def request(self, incoming: Incoming) -> Incoming:
-        if incoming.operation != "updateNumber" or incoming.state is None:
+        if incoming.operation != UPDATE or incoming.state is None:
             return incoming
         body = incoming.form()
         if body is None or not isinstance(body.get("subaccount"), str):

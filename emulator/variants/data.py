@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from emulator.defects.asgi import Incoming, Reply
 from emulator.defects.filters import FilterDefect, Swap
 from emulator.defects.schema import ObjectDefect
+from openapi.operations import GET, LIST
 
 from .base import Variant, is_json, register, with_body
 from .paths import without_plus
@@ -134,12 +135,12 @@ class ExtraUndocumentedFields(Variant):
         if reply.status != 200 or not isinstance(body, dict):
             return reply
         names = _subaccount_names(incoming)
-        if incoming.operation == "listNumbers" and isinstance(body.get("objects"), list):
+        if incoming.operation == LIST and isinstance(body.get("objects"), list):
             body["objects"] = [_extra(o, names) if isinstance(o, dict) else o for o in body["objects"]]
             if isinstance(body.get("meta"), dict):
                 body["meta"]["has_more"] = body["meta"].get("next") is not None
             body["api_version"] = "v1"
-        elif incoming.operation == "getNumber":
+        elif incoming.operation == GET:
             body = {**_extra(body, names), "api_version": "v1"}
         else:
             return reply
@@ -182,7 +183,7 @@ class PlusPrefixedNumbers(ObjectVariant):
     def request(self, incoming: Incoming) -> Incoming:
         incoming = without_plus(incoming)
         prefix = incoming.query_value("number_startswith")
-        if incoming.operation == "listNumbers" and prefix is not None and prefix.startswith("+"):
+        if incoming.operation == LIST and prefix is not None and prefix.startswith("+"):
             return incoming.with_query(number_startswith=prefix[1:])
         return incoming
 

@@ -13,6 +13,7 @@ from emulator.defects.asgi import Incoming, Reply
 from emulator.defects.filters import FilterDefect, Swap
 from emulator.defects.storewrap import Check, StoreProxy
 from emulator.store import Fields, NumberFilter, NumberStore
+from openapi.operations import LIST
 
 from .base import Variant, error_reply, principal_of, register
 
@@ -99,7 +100,7 @@ class EmptyFilterValuesIgnored(Variant):
     )
 
     def request(self, incoming: Incoming) -> Incoming:
-        if incoming.operation != "listNumbers":
+        if incoming.operation != LIST:
             return incoming
         empty = {k: None for k, v in incoming.query if v == "" and k not in PAGING}
         return incoming.with_query(**empty) if empty else incoming
@@ -116,7 +117,7 @@ class FilterValuesCaseInsensitive(Variant):
     )
 
     def request(self, incoming: Incoming) -> Incoming:
-        if incoming.operation != "listNumbers":
+        if incoming.operation != LIST:
             return incoming
         lowered: dict[str, str | None] = {}
         for name, value in incoming.query:
@@ -143,14 +144,14 @@ class DocumentedFilterSpellingsOnly(Variant):
     )
 
     def request(self, incoming: Incoming) -> Incoming:
-        if incoming.operation == "listNumbers" and incoming.query_value("number_type") is not None:
+        if incoming.operation == LIST and incoming.query_value("number_type") is not None:
             # An undocumented parameter is ignored, like any other unknown one.
             return incoming.with_query(number_type=None)
         return incoming
 
     def answer(self, incoming: Incoming) -> Reply | None:
         value = incoming.query_value("tendlc_registration_status")
-        if incoming.operation != "listNumbers" or value not in TENDLC_OBJECT_VALUES:
+        if incoming.operation != LIST or value not in TENDLC_OBJECT_VALUES:
             return None
         if principal_of(incoming) is None:
             return None

@@ -11,6 +11,7 @@ from emulator.config import EmulatorConfig
 from emulator.defects.asgi import Incoming, Reply
 from emulator.defects.storewrap import StoreProxy
 from emulator.store import Fields, NumberFilter, NumberStore
+from openapi.operations import LIST
 
 from .base import Variant, register
 
@@ -74,7 +75,7 @@ class LinkVariant(Variant):
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
         body = reply.json()
-        if reply.status != 200 or incoming.operation != "listNumbers" or not isinstance(body, dict):
+        if reply.status != 200 or incoming.operation != LIST or not isinstance(body, dict):
             return reply
         meta = body.get("meta")
         if not isinstance(meta, dict):
@@ -127,7 +128,7 @@ class LinksReorderedExtraParams(LinkVariant):
 def _clamp(name: str, clamp: Callable[[int], int]) -> Callable[[Incoming], Incoming]:
     def rewrite(incoming: Incoming) -> Incoming:
         value = incoming.query_value(name)
-        if incoming.operation != "listNumbers" or value is None:
+        if incoming.operation != LIST or value is None:
             return incoming
         try:
             number = int(value.strip())

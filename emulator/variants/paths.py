@@ -6,12 +6,12 @@ import re
 from dataclasses import replace
 
 from emulator.defects.asgi import Incoming, Reply
+from openapi.operations import ITEM_OPERATIONS
 
 from .base import Variant, error_reply, principal_of, register
 
 FAMILY = "paths"
 DIGITS = re.compile(r"^[0-9]+$")
-ITEM_OPERATIONS = ("getNumber", "updateNumber", "unrentNumber")
 
 
 def without_plus(incoming: Incoming) -> Incoming:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emulator.defects.asgi import Incoming, Reply
+from openapi.operations import UPDATE
 
 from .base import Variant, error_reply, register
 
@@ -21,7 +22,7 @@ class Update200Ok(Variant):
     )
 
     def response(self, incoming: Incoming, reply: Reply) -> Reply:
-        if incoming.operation == "updateNumber" and reply.status == 202:
+        if incoming.operation == UPDATE and reply.status == 202:
             return reply.with_status(200)
         return reply
 

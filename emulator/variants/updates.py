@@ -12,6 +12,7 @@ from emulator.defects.storewrap import StoreProxy
 from emulator.defects.updates import Change, ChangeDefect
 from emulator.errors import ApiError
 from emulator.store import Fields, NumberStore
+from openapi.operations import UPDATE
 
 from .base import Variant, error_reply, principal_of, register
 
@@ -41,7 +42,7 @@ class EmptyUpdateRefused(Variant):
     )
 
     def answer(self, incoming: Incoming) -> Reply | None:
-        if incoming.operation != "updateNumber" or not _is_empty_update(incoming):
+        if incoming.operation != UPDATE or not _is_empty_update(incoming):
             return None
         if principal_of(incoming) is None:
             return None
@@ -59,7 +60,7 @@ class UnknownSubaccount404(Variant):
     )
 
     def answer(self, incoming: Incoming) -> Reply | None:
-        if incoming.operation != "updateNumber":
+        if incoming.operation != UPDATE:
             return None
         body = incoming.form()
         target = body.get("subaccount") if body else None
@@ -84,7 +85,7 @@ class SubaccountTransferMainOnly(Variant):
     )
 
     def answer(self, incoming: Incoming) -> Reply | None:
-        if incoming.operation != "updateNumber":
+        if incoming.operation != UPDATE:
             return None
         body = incoming.form()
         principal = principal_of(incoming)
@@ -104,7 +105,7 @@ class EmptySubaccountRefused(Variant):
     )
 
     def answer(self, incoming: Incoming) -> Reply | None:
-        if incoming.operation != "updateNumber":
+        if incoming.operation != UPDATE:
             return None
         body = incoming.form()
         if not body or body.get("subaccount") != "" or principal_of(incoming) is None:
@@ -140,7 +141,7 @@ class UpdateJsonOnly(Variant):
     )
 
     def answer(self, incoming: Incoming) -> Reply | None:
-        if incoming.operation != "updateNumber" or _media_type(incoming) != FORM:
+        if incoming.operation != UPDATE or _media_type(incoming) != FORM:
             return None
         if principal_of(incoming) is None:
             return None
