@@ -1,0 +1,153 @@
+"""Numbers and findings on disk (audits.spool): what the stores keep, the history they feed, and the
+reports that stay bounded when the findings are many."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audits import verdict
+from audits.engine import evaluate
+from audits.history import History
+from audits.model import Finding, Severity
+from audits.policy import Policy
+from audits.report import html_report
+from audits.report.html_report import render_html
+from audits.spool import FindingRows, FindingStore, RecordStore
+from tests.audits.numbers import record, us_local
+from tests.audits.reporting import audit_result
+
+DAY1 = dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC)
+
+
+def finding(number: str, rule: str, severity: Severity, **extra: Any) -> Finding:
+    return Finding(
+        number=number, rule=rule, severity=severity, subaccount="main", message=f"m {number}", **extra
+    )
+
+
+def test_findings_come_back_as_stored_and_in_report_order() -> None:
+    store = FindingStore()
+    stored = [
+        finding("2", "b-rule", Severity.LOW, details={"linked": [{"id": "C1"}]}),
+        finding("1", "b-rule", Severity.CRITICAL, key="k", waiver="until May"),
+        finding("3", "a-rule", Severity.CRITICAL, country="US", number_type="local"),
+    ]
+    store.extend(stored)
+    assert len(store) == 3
+    assert list(store) == stored
+    assert [f.number for f in store.report_order()] == ["3", "1", "2"]
+    rows = FindingRows(store)
+    assert len(rows) == 3
+    assert rows[0]["number"] == "3"
+    assert [r["number"] for r in rows[1:]] == ["1", "2"]
+    assert rows[1]["key"] == "k"
+    assert rows[1]["waived"]
+    assert rows[2]["details"] == {"linked": [{"id": "C1"}]}
+    assert list(rows) == list(rows)  # iterable again and again
+    path = store.path
+    store.close()
+    assert not Path(path).exists()
+
+
+def test_records_read_like_a_dict_in_first_read_order() -> None:
+    a, b = us_local(number="14155550101"), record(number="18005550100", number_type="tollfree")
+    store = RecordStore([a, b])
+    assert list(store) == ["14155550101", "18005550100"]
+    assert store["14155550101"] == a
+    assert len(store) == 2
+    a_again = us_local(number="14155550101", tendlc_registration_status="FAILED")
+    store.put([a_again])
+    assert list(store.values()) == [a_again, b]  # replaced in place, as a dict would
+    assert len(store) == 2
+    assert store.of_type("TOLLFREE") == 1
+    assert store.unreadable() == 0
+    assert "14155550199" not in store
+    broken = record(number="14155550102", sms_enabled="yes")
+    store.put([broken])
+    assert store.unreadable() == 1
+    assert store["14155550102"].problems == broken.problems
+
+
+def test_a_listing_counts_distinct_numbers_and_duplicates() -> None:
+    store = RecordStore()
+    main, tollfree = store.listing(), store.listing()
+    assert main.add_page(["1", "2", "2"]) == 1
+    assert main.add_page(["2", "3"]) == 1
+    assert tollfree.add_page(["2"]) == 0  # another listing's set
+    assert len(main) == 3
+    assert len(tollfree) == 1
+    assert "3" in main
+    assert "3" not in tollfree
+
+
+def test_history_of_a_store_equals_history_of_a_list(tmp_path: Path) -> None:
+    """The SQL path (findings on disk) and the list path give the same dates, news and resolutions."""
+    a = us_local(number="14155550101", tendlc_registration_status="UNREGISTERED")
+    b = us_local(number="14155550102", tendlc_registration_status="PROCESSING")
+    b_fixed = us_local(number="14155550102")
+    policy = Policy()
+    outcomes = []
+    for as_list in (True, False):
+        with History(tmp_path / f"h{as_list}.sqlite") as history:
+            nights = []
+            for day, numbers in ((0, [a, b]), (7, [a, b_fixed]), (8, [a, b])):
+                when = DAY1 + dt.timedelta(days=day)
+                store = evaluate(numbers, policy, when.date()).findings
+                findings: list[Finding] | FindingStore = list(store) if as_list else store
+                delta = history.record("t", when, findings, [n.number for n in numbers], policy.rules, True)
+                nights.append(
+                    (
+                        sorted((f.number, f.rule, f.first_seen, f.age_days, f.new) for f in findings),
+                        sorted(f.number for f in delta.new),
+                        [(r.number, r.rule, r.first_seen) for r in delta.resolved],
+                    )
+                )
+            outcomes.append((nights, [p.as_dict() for p in history.trend("t")]))
+    assert outcomes[0] == outcomes[1]
+    nights = outcomes[1][0]
+    assert nights[1][0] == [
+        ("14155550101", "tendlc-unregistered", DAY1.isoformat(timespec="seconds"), 7, False)
+    ]
+    assert nights[1][2] == [("14155550102", "tendlc-pending", DAY1.isoformat(timespec="seconds"))]
+
+
+def test_html_embeds_every_finding_up_to_its_limit_then_a_sample_per_rule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = [
+        us_local(number=f"1415555{i:04d}", tendlc_registration_status="UNREGISTERED") for i in range(12)
+    ]
+    doc = audit_result(tmp_path, numbers).document()
+    whole = json.loads(render_html(doc).split('type="application/json">')[1].split("</script>")[0])
+    assert len(whole["rows"]) == len(doc["findings"])
+    assert whole["omitted"] == {}
+    monkeypatch.setattr(html_report, "INLINE", 5)
+    monkeypatch.setattr(html_report, "PER_RULE", 3)
+    page = render_html(doc)
+    sample = json.loads(page.split('type="application/json">')[1].split("</script>")[0])
+    per_rule: dict[str, int] = {}
+    for finding_row in doc["findings"]:
+        per_rule[finding_row["rule"]] = per_rule.get(finding_row["rule"], 0) + 1
+    assert len(sample["rows"]) == sum(min(n, 3) for n in per_rule.values())
+    assert sample["omitted"] == {rule: n - 3 for rule, n in per_rule.items() if n > 3}
+    assert sample["total"] == len(doc["findings"])
+    assert f"of {len(doc['findings'])} findings are in this page" in page
+
+
+def test_a_verdict_keeps_a_sample_and_counts_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = [
+        us_local(number=f"1415555{i:04d}", tendlc_registration_status="UNREGISTERED") for i in range(6)
+    ]
+    doc = audit_result(tmp_path, numbers).document()
+    monkeypatch.setattr(verdict, "KEPT", 2)
+    [pending] = [v for v in verdict.rule_verdicts(doc) if v.rule_id == "tendlc-unregistered"]
+    assert len(pending.failing) == 6
+    assert len(list(pending.failing)) == 2
+    assert pending.outcome is verdict.Outcome.FAILED
