@@ -174,7 +174,15 @@ class FindingStore:
                 yield _finding(row)
 
     def report_order(self) -> Iterator[Finding]:
-        """Most severe first, then by rule, number and key: the order every report lists them in."""
+        """Most severe first, then by rule, number and key: the order every report lists them in.
+
+        Each report reads the findings in this order (audit.json, audit.csv, the verdicts, the
+        page): the index sorts them once, and each pass walks it instead of sorting again.
+        """
+        with self._db:
+            self._db.execute(
+                "CREATE INDEX IF NOT EXISTS findings_report ON findings (severity DESC, rule, number, key)"
+            )
         return self.select(order="severity DESC, rule, number, key")
 
     def count(self, where: str = "", params: tuple[Any, ...] = ()) -> int:
