@@ -12,7 +12,9 @@ Built from the open (unwaived) findings of one evaluation:
   by urgency: a deadline first (fewest days left), then severity, then how many numbers wait.
 
 Only counts, a few sample numbers and the actions are kept, so the summary stays small for
-a million numbers.
+a million numbers: the findings are read grouped by number, ascending (a store sorts them on
+disk), so a count of distinct numbers needs only the last number it counted, and its
+sample is the first few.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from audits.model import Finding
+from audits.spool import FindingStore
 
 if TYPE_CHECKING:
     from audits.rules.base import Rule
@@ -40,13 +43,22 @@ _VOICE_PROFILE_RULES = ("profile-missing", "profile-unknown")
 
 @dataclass
 class _Count:
-    numbers: set[str] = field(default_factory=set)
+    """Distinct numbers, fed in ascending order (grouped): a count, the last one and the first few."""
+
+    count: int = 0
+    last: str | None = None
+    sample: list[str] = field(default_factory=list)
 
     def add(self, number: str) -> None:
-        self.numbers.add(number)
+        if number == self.last:
+            return
+        self.last = number
+        self.count += 1
+        if len(self.sample) < SAMPLES:
+            self.sample.append(number)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"numbers": len(self.numbers), "sample": sorted(self.numbers)[:SAMPLES]}
+        return {"numbers": self.count, "sample": list(self.sample)}
 
 
 @dataclass
@@ -60,11 +72,11 @@ class _Action:
     action: str
     deadline: str | None
     days_left: int | None
-    numbers: set[str] = field(default_factory=set)
+    numbers: _Count = field(default_factory=_Count)
 
     def urgency(self) -> tuple[float, int, int, str]:
         days = float(self.days_left) if self.days_left is not None else float("inf")
-        return (days, -int(self.severity), -len(self.numbers), f"{self.rule} {self.id}")
+        return (days, -int(self.severity), -self.numbers.count, f"{self.rule} {self.id}")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,8 +89,8 @@ class _Action:
             "action": self.action,
             "deadline": self.deadline,
             "days_left": self.days_left,
-            "numbers": len(self.numbers),
-            "sample": sorted(self.numbers)[:SAMPLES],
+            "numbers": self.numbers.count,
+            "sample": list(self.numbers.sample),
         }
 
 
@@ -109,6 +121,11 @@ def impact_summary(findings: Iterable[Finding], rules: Iterable[Rule], today: dt
     voice: dict[str, _Count] = defaultdict(_Count)
     actions: dict[tuple[str, str, str], _Action] = {}
     subaccounts: set[str] = set()
+    # Grouped by number, ascending: what _Count relies on.
+    if isinstance(findings, FindingStore):
+        findings = findings.select(order="number, id")
+    else:
+        findings = sorted(findings, key=lambda f: f.number)
     for finding in findings:
         if finding.waived:
             continue
@@ -149,7 +166,7 @@ def impact_summary(findings: Iterable[Finding], rules: Iterable[Rule], today: dt
             {
                 "subaccount": sub,
                 "cannot_send_sms": {
-                    "numbers": len(sms[sub]["all"].numbers),
+                    "numbers": sms[sub]["all"].count,
                     "10dlc": sms[sub]["10dlc"].as_dict(),
                     "tollfree": sms[sub]["tollfree"].as_dict(),
                 },
@@ -162,8 +179,8 @@ def impact_summary(findings: Iterable[Finding], rules: Iterable[Rule], today: dt
     return {
         "as_of": today.isoformat(),
         "totals": {
-            "cannot_send_sms": sum(len(c["all"].numbers) for c in sms.values()),
-            "calls_without_identity": sum(len(c.numbers) for c in voice.values()),
+            "cannot_send_sms": sum(c["all"].count for c in sms.values()),
+            "calls_without_identity": sum(c.count for c in voice.values()),
             "needs_human": len(ordered),
             "overdue": sum(1 for a in ordered if a.days_left is not None and a.days_left < 0),
         },
