@@ -38,6 +38,7 @@ from contracts.provenance import Constraint
 from openapi import Level
 from openapi.bounded import DeadlineExceeded, Limits, send
 from openapi.operations import match_path
+from openapi.pacing import Pacer
 from openapi.redaction import Redactor, strip_userinfo
 
 __all__ = [
@@ -163,29 +164,6 @@ class WritePolicy:
 
 
 Listener = Callable[[httpx.Request, httpx.Response], None]
-
-
-class Pacer:
-    """At most ``rate`` requests per second, evenly spaced (0: no limit), across threads."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self._interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        if not self._interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next)
-            self._next = at + self._interval
-        if at > now:
-            time.sleep(at - now)
-
-    def __repr__(self) -> str:
-        return f"Pacer({self.rate:g}/s)" if self.rate > 0 else "Pacer(unlimited)"
 
 
 # Plivo answers 429 beyond 300 requests per 5 s and documents no Retry-After.
