@@ -14,12 +14,7 @@ at a level, as ``openapi.schema_errors`` does for number.yaml.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
-
-import jsonschema
-import referencing
-import referencing.jsonschema
 
 import openapi
 from contracts.provenance import KINDS, Constraint
@@ -117,24 +112,9 @@ def table() -> str:
 _URI = "urn:plivo-number-contracts:compliance.yaml"
 
 
-@functools.cache
-def _validator(name: str, level: openapi.Level) -> jsonschema.protocols.Validator:
-    resource = referencing.jsonschema.DRAFT202012.create_resource(openapi.load_compliance_spec(level))
-    registry: referencing.Registry[Any] = referencing.Registry().with_resource(_URI, resource)
-    return jsonschema.Draft202012Validator(
-        {"$ref": f"{_URI}#/components/schemas/{name}"},
-        registry=registry,
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
 def schema_errors(instance: Any, name: str, level: openapi.Level) -> list[str]:
     """``"$.where: what"`` for each violation of compliance.yaml's schema ``name`` at ``level``."""
-    errors = sorted(_validator(name, level).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [
-        "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path) + f": {e.message}"
-        for e in errors
-    ]
+    return openapi.compliance_schema_errors(instance, name, level)
 
 
 if __name__ == "__main__":

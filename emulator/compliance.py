@@ -60,17 +60,12 @@ or unrenting it does not change the objects or a campaign's number list.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 import string
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import jsonschema
-import referencing
-import referencing.jsonschema
 
 import openapi
 
@@ -138,28 +133,9 @@ _ID_ALPHABET = string.ascii_uppercase + string.digits
 # ----------------------------------------------------------------- schema
 
 
-_URI = "urn:plivo-number-contracts:compliance.yaml"
-
-
-@functools.cache
-def _validator(name: str, level: openapi.Level) -> jsonschema.protocols.Validator:
-    resource = referencing.jsonschema.DRAFT202012.create_resource(openapi.load_compliance_spec(level))
-    registry: referencing.Registry[Any] = referencing.Registry().with_resource(_URI, resource)
-    return jsonschema.Draft202012Validator(
-        {"$ref": f"{_URI}#/components/schemas/{name}"},
-        registry=registry,
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
 def schema_errors(instance: Any, name: str, level: openapi.Level = "tolerant") -> list[str]:
     """``"$.where: what"`` for each violation of compliance.yaml's schema ``name``; empty if valid."""
-    errors = sorted(_validator(name, level).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [f"{_where(error.absolute_path)}: {error.message}" for error in errors]
-
-
-def _where(path: Iterable[Any]) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    return openapi.compliance_schema_errors(instance, name, level)
 
 
 # ----------------------------------------------------------------- the graph

@@ -57,6 +57,8 @@ __all__ = [
     "PathMatch",
     "Problem",
     "basic_auth_header",
+    "compliance_schema_errors",
+    "load_compliance_spec",
     "load_spec",
     "match_path",
     "observations",
@@ -286,3 +288,34 @@ def _compliance(level: Level) -> dict[str, Any]:
 def load_compliance_spec(level: Level = "tolerant") -> dict[str, Any]:
     """A fresh copy of ``compliance.yaml`` at ``level`` (as :func:`load_spec` serves number.yaml)."""
     return copy.deepcopy(_compliance(_check_level(level)))
+
+
+COMPLIANCE_SPEC_URI = "urn:plivo-number-contracts:compliance.yaml"
+
+
+@functools.cache
+def _compliance_validator(name: str, level: Level) -> jsonschema.protocols.Validator:
+    level = _check_level(level)
+    spec = _compliance(level)
+    if name not in spec["components"]["schemas"]:
+        raise KeyError(f"no schema {name!r} in {COMPLIANCE_SPEC_PATH.name}")
+    resource = referencing.jsonschema.DRAFT202012.create_resource(spec)
+    registry: referencing.Registry[Any] = referencing.Registry().with_resource(COMPLIANCE_SPEC_URI, resource)
+    return jsonschema.Draft202012Validator(
+        {"$ref": f"{COMPLIANCE_SPEC_URI}#/components/schemas/{name}"},
+        registry=registry,
+        # The same format checker as number.yaml's answers: formats are decided once.
+        format_checker=FORMAT_CHECKER,
+    )
+
+
+def compliance_schema_errors(instance: Any, name: str, level: Level = "tolerant") -> list[str]:
+    """As :func:`schema_errors`, against ``compliance.yaml``'s schema ``name``.
+
+    The emulator validates inventory files with it and the contract suite judges answers
+    with it, so the two read the compliance objects' schemas alike.
+    """
+    errors = sorted(
+        _compliance_validator(name, level).iter_errors(instance), key=lambda e: list(e.absolute_path)
+    )
+    return [f"{_where(error.absolute_path)}: {_leaf(error).message}" for error in errors]
