@@ -17,7 +17,7 @@ from audits.model import Finding, Severity
 from audits.policy import Policy
 from audits.report import html_report
 from audits.report.html_report import render_html
-from audits.spool import FindingRows, FindingStore, RecordStore
+from audits.spool import FindingRows, FindingStore, RecordStore, finding_row
 from tests.audits.numbers import record, us_local
 from tests.audits.reporting import audit_result
 
@@ -49,6 +49,7 @@ def test_findings_come_back_as_stored_and_in_report_order() -> None:
     assert rows[1]["waived"]
     assert rows[2]["details"] == {"linked": [{"id": "C1"}]}
     assert list(rows) == list(rows)  # iterable again and again
+    assert list(rows) == [finding_row(f) for f in store.report_order()]
     path = store.path
     store.close()
     assert not Path(path).exists()
@@ -131,8 +132,8 @@ def test_html_embeds_every_finding_up_to_its_limit_then_a_sample_per_rule(
     page = render_html(doc)
     sample = json.loads(page.split('type="application/json">')[1].split("</script>")[0])
     per_rule: dict[str, int] = {}
-    for finding_row in doc["findings"]:
-        per_rule[finding_row["rule"]] = per_rule.get(finding_row["rule"], 0) + 1
+    for listed in doc["findings"]:
+        per_rule[listed["rule"]] = per_rule.get(listed["rule"], 0) + 1
     assert len(sample["rows"]) == sum(min(n, 3) for n in per_rule.values())
     assert sample["omitted"] == {rule: n - 3 for rule, n in per_rule.items() if n > 3}
     assert sample["total"] == len(doc["findings"])
