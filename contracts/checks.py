@@ -63,7 +63,7 @@ def _operation_id(case: Case) -> str:
 def _hinted_parameters() -> set[str]:
     """Parameters whose only constraints steer generation (a ``plivo-*`` format)."""
     names = set()
-    for operation_id in ("listNumbers", "getNumber", "updateNumber", "unrentNumber"):
+    for operation_id in openapi.OPERATION_IDS:
         _, _, op = openapi.operation(operation_id, "tolerant")
         for parameter in op.get("parameters", []):
             if str(parameter.get("schema", {}).get("format", "")).startswith(HINT_FORMATS_PREFIX):
@@ -193,9 +193,9 @@ def api_id_where_documented(ctx: CheckContext, response: Response, case: Case) -
     recorded in every response (observed).
     """
     if not 200 <= response.status_code < 300 or _operation_id(case) not in (
-        "listNumbers",
-        "getNumber",
-        "updateNumber",
+        openapi.LIST,
+        openapi.GET,
+        openapi.UPDATE,
     ):
         return None
     body = _json(response)

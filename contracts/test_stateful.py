@@ -19,14 +19,15 @@ from contracts import checks, restore
 from contracts.conformance import ContractViolation, _message, only, steer
 from contracts.run import RunSettings
 from contracts.target import Target
+from openapi.operations import GET, LIST, OPERATION_IDS, UPDATE
 
 
 def _operations(target: Target) -> tuple[str, ...]:
     if not target.live:
-        return ("listNumbers", "getNumber", "updateNumber", "unrentNumber")
+        return OPERATION_IDS
     if target.policy.allow_writes:
-        return ("listNumbers", "getNumber", "updateNumber")
-    return ("listNumbers", "getNumber")
+        return (LIST, GET, UPDATE)
+    return (LIST, GET)
 
 
 # Scenarios change the target (unrents), so a replay may take another path: hypothesis then
