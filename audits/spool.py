@@ -22,9 +22,11 @@ passed the choke point. The file is removed when the store is closed or collecte
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import weakref
@@ -42,6 +44,7 @@ __all__ = [
     "ListedNumbers",
     "RecordStore",
     "finding_row",
+    "scratch_directory",
 ]
 
 BATCH = 2_000
@@ -65,9 +68,42 @@ CREATE TABLE findings (
 _FIELDS = "severity, rule, number, key, subaccount, waived, new, first_seen, age_days, data"
 
 
+_SCRATCH_PREFIX = "plivo-audit-"
+_process_dir: str | None = None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def scratch_directory() -> str:
+    """This process's directory for the stores' files, under the system's temporary directory.
+
+    Named after the process id: a store's file is removed when it is closed, collected or
+    the interpreter exits, but a process that is killed (a CI job's timeout) cleans up
+    nothing, so each new process first removes the directories of processes that are gone.
+    """
+    global _process_dir
+    if _process_dir is None or not os.path.isdir(_process_dir):
+        root = Path(tempfile.gettempdir())
+        for stale in root.glob(f"{_SCRATCH_PREFIX}*-*"):
+            pid = stale.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        _process_dir = tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-")
+        atexit.register(shutil.rmtree, _process_dir, True)
+    return _process_dir
+
+
 def _scratch(prefix: str, schema: str, directory: str | Path | None = None) -> tuple[str, sqlite3.Connection]:
     """A new SQLite file for scratch data: no journal, no fsync (nothing to recover after a crash)."""
-    handle, path = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=directory)
+    handle, path = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=directory or scratch_directory())
     os.close(handle)
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode = OFF")

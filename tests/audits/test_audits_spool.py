@@ -152,3 +152,36 @@ def test_a_verdict_keeps_a_sample_and_counts_them_all(
     assert len(pending.failing) == 6
     assert len(list(pending.failing)) == 2
     assert pending.outcome is verdict.Outcome.FAILED
+
+
+def test_a_killed_process_leaves_no_scratch_files_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stores' directory is named after the process; a new process removes those of dead ones."""
+    import subprocess
+    import sys
+
+    from audits import spool
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(spool.tempfile, "tempdir", None)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from audits.spool import RecordStore; s = RecordStore(); "
+            "print(s.path, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert child.stdout is not None
+    path = Path(child.stdout.readline().strip())
+    child.kill()
+    child.wait()
+    assert path.exists()  # killed: nothing ran to remove it
+    monkeypatch.setattr(spool, "_process_dir", None)
+    store = RecordStore()
+    assert not path.parent.exists()
+    assert Path(store.path).parent.parent == tmp_path
