@@ -9,8 +9,9 @@ no assumption about undocumented fields.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
@@ -94,6 +95,24 @@ def target_of(case: Case | APIOperation) -> Target:
     return transport.target()
 
 
+def contract_check(check: Any) -> Any:
+    """Register ``check`` with schemathesis, judging only schemas bound to this suite's target.
+
+    schemathesis keeps one process-wide registry of checks, and the plugin is loaded in
+    every pytest session of its environment: another schemathesis run in the same process
+    (the emulator's own fuzz test, a user's suite) would otherwise run these checks with no
+    target to read the run's level from. Such a run is not ours to judge.
+    """
+
+    @functools.wraps(check)
+    def judged(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+        if not isinstance(case.operation.schema.transport, TargetTransport):
+            return None
+        return cast("bool | None", check(ctx, response, case))
+
+    return schemathesis.check(judged)
+
+
 def strict(case: Case) -> bool:
     """Whether this run enforces observed constraints (``--strict``)."""
     return target_of(case).strict
@@ -124,7 +143,7 @@ def held_to(rule: Constraint, check: Any) -> Any:
     return held
 
 
-@schemathesis.check
+@contract_check
 def documented_negative_data_rejection(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """schemathesis' negative_data_rejection, for constraints a source states.
 
@@ -177,7 +196,7 @@ _TOLERANT_QUERY = {
 }
 
 
-@schemathesis.check
+@contract_check
 def documented_positive_data_acceptance(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """schemathesis' positive_data_acceptance, except for empty values (the page never defines them)."""
     if _empty_values(case):
@@ -185,7 +204,7 @@ def documented_positive_data_acceptance(ctx: CheckContext, response: Response, c
     return builtin.positive_data_acceptance(ctx, response, case)
 
 
-@schemathesis.check
+@contract_check
 def api_id_where_documented(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """list, get and update answers carry a non-empty ``api_id`` (errors may omit it).
 
@@ -228,7 +247,7 @@ def _resource_uri_problem(obj: Mapping[str, Any], auth_id: str) -> str | None:
     return None
 
 
-@schemathesis.check
+@contract_check
 def resource_uri_names_number_and_account(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Every object's resource_uri is /v1/Account/{auth_id}/Number/{number}/ for itself."""
     if response.status_code != 200 or _operation_id(case) not in ("listNumbers", "getNumber"):
@@ -315,7 +334,7 @@ def meta_problems(meta: Mapping[str, Any], count: int, sent: Mapping[str, list[s
     return problems
 
 
-@schemathesis.check
+@contract_check
 def list_meta_consistent(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """meta.limit/offset echo the request; next/previous are followable and keep limit and filters."""
     if response.status_code != 200 or _operation_id(case) != "listNumbers":
@@ -366,7 +385,7 @@ _VISIBLE: dict[str, Any] = {
 }
 
 
-@schemathesis.check
+@contract_check
 def update_visible_on_next_get(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """A 2xx "changed" means the change shows on the next get (spec link GetUpdatedNumber).
 
@@ -411,7 +430,7 @@ _SCHEMA_OF = {
 }
 
 
-@schemathesis.check
+@contract_check
 def observed_deviations(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Tolerant level: answers valid only thanks to an x-observed entry become warnings."""
     schema = _SCHEMA_OF.get((_operation_id(case), response.status_code))

@@ -22,6 +22,27 @@ from .store import NumberStore
 from .validation import OperationRules, query_pairs
 
 LIST_PATH = "/v1/Account/{auth_id}/Number/"
+
+
+def page_meta(base: str, limit: int, offset: int, total: int, kept: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A list page's ``meta``: ``next``/``previous`` as paths that keep the page's filters.
+
+    Every list the emulator serves (numbers and the compliance objects) pages alike, as
+    Plivo's do, so one function writes them.
+    """
+
+    def link(to: int) -> str:
+        return base + "?" + urlencode([("limit", limit), ("offset", to), *kept])
+
+    return {
+        "limit": limit,
+        "next": link(offset + limit) if offset + limit < total else None,
+        "offset": offset,
+        "previous": link(max(offset - limit, 0)) if offset > 0 else None,
+        "total_count": total,
+    }
+
+
 HANDLERS = {
     "listNumbers": "list_numbers",
     "getNumber": "get_number",
@@ -103,18 +124,7 @@ class NumberApi:
         number_filter = ListFilter(self.filter_rules, params)
         total, objects = self.store.page(principal, number_filter, offset, limit)
         base = LIST_PATH.format(auth_id=principal.auth_id)
-        kept = list(number_filter.params.items())
-
-        def link(to: int) -> str:
-            return base + "?" + urlencode([("limit", limit), ("offset", to), *kept])
-
-        meta = {
-            "limit": limit,
-            "next": link(offset + limit) if offset + limit < total else None,
-            "offset": offset,
-            "previous": link(max(offset - limit, 0)) if offset > 0 else None,
-            "total_count": total,
-        }
+        meta = page_meta(base, limit, offset, total, list(number_filter.params.items()))
         return SafeJSONResponse({"api_id": new_api_id(), "meta": meta, "objects": objects})
 
     async def get_number(self, request: Request, principal: Principal) -> Response:

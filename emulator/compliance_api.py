@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 import openapi
 
 from .accounts import Principal
-from .api import NumberApi
+from .api import NumberApi, page_meta
 from .compliance import EXPAND, ComplianceGraph, ComplianceStore, Obj
 from .errors import ApiError, SafeJSONResponse, new_api_id
 from .validation import ParameterSet, query_pairs
@@ -284,20 +283,10 @@ class ComplianceApi:
         total = len(matching)
         page = [_strip_expand(obj, query.get("expand")) for obj in matching[offset : offset + limit]]
         base = f"/v1/Account/{principal.auth_id}/{operation.path}"
-        kept = list(given.items())
+        kept: list[tuple[str, Any]] = list(given.items())
         if "expand" in query:
             kept.append(("expand", str(query["expand"])))
-
-        def link(to: int) -> str:
-            return base + "?" + urlencode([("limit", limit), ("offset", to), *kept])
-
-        meta = {
-            "limit": limit,
-            "next": link(offset + limit) if offset + limit < total else None,
-            "offset": offset,
-            "previous": link(max(offset - limit, 0)) if offset > 0 else None,
-            "total_count": total,
-        }
+        meta = page_meta(base, limit, offset, total, kept)
         return SafeJSONResponse({"api_id": new_api_id(), "meta": meta, operation.envelope: page})
 
 
