@@ -28,6 +28,7 @@ from contracts.curl import describe_exchange
 from contracts.provenance import Constraint
 from contracts.target import Target
 from contracts.transport import TargetTransport
+from openapi.operations import GET, LIST, UPDATE
 
 __all__ = [
     "BUILTIN_CHECKS",
@@ -75,7 +76,7 @@ def _hinted_parameters() -> set[str]:
 _HINTED = _hinted_parameters()
 _LIST_FILTERS = {
     p["name"]
-    for p in openapi.operation("listNumbers", "tolerant")[2].get("parameters", [])
+    for p in openapi.operation(LIST, "tolerant")[2].get("parameters", [])
     if p.get("in") == "query" and p["name"] not in ("limit", "offset")
 }
 
@@ -168,7 +169,7 @@ def _tolerated_query(case: Case) -> bool:
     breaks the documented enum, yet a target may accept it (DISCREPANCIES D3).
     """
     query = case.query if isinstance(case.query, dict) else {}
-    if not query or _operation_id(case) != "listNumbers":
+    if not query or _operation_id(case) != LIST:
         return False
     for name, value in query.items():
         schema = _TOLERANT_QUERY.get(name)
@@ -191,7 +192,7 @@ def _valid(schema: Mapping[str, Any], value: Any) -> bool:
 
 _TOLERANT_QUERY = {
     p["name"]: p.get("schema", {})
-    for p in openapi.operation("listNumbers", "tolerant")[2].get("parameters", [])
+    for p in openapi.operation(LIST, "tolerant")[2].get("parameters", [])
     if p.get("in") == "query"
 }
 
@@ -221,7 +222,7 @@ def api_id_where_documented(ctx: CheckContext, response: Response, case: Case) -
     if not isinstance(body, dict):
         return None  # content-type and schema checks report this
     api_id = body.get("api_id")
-    rule = provenance.UPDATE_RESULT if _operation_id(case) == "updateNumber" else provenance.API_ID
+    rule = provenance.UPDATE_RESULT if _operation_id(case) == UPDATE else provenance.API_ID
     target_of(case).enforce(
         rule,
         isinstance(api_id, str) and bool(api_id),
@@ -250,7 +251,7 @@ def _resource_uri_problem(obj: Mapping[str, Any], auth_id: str) -> str | None:
 @contract_check
 def resource_uri_names_number_and_account(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Every object's resource_uri is /v1/Account/{auth_id}/Number/{number}/ for itself."""
-    if response.status_code != 200 or _operation_id(case) not in ("listNumbers", "getNumber"):
+    if response.status_code != 200 or _operation_id(case) not in (LIST, GET):
         return None
     body = _json(response)
     auth_id = str((case.path_parameters or {}).get("auth_id", ""))
@@ -260,7 +261,7 @@ def resource_uri_names_number_and_account(ctx: CheckContext, response: Response,
             problem = _resource_uri_problem(obj, auth_id)
             if problem:
                 raise AssertionError(f"objects[{index}]: {problem}")
-    if _operation_id(case) == "getNumber" and isinstance(body, dict):
+    if _operation_id(case) == GET and isinstance(body, dict):
         # Path values may arrive percent-encoded ("%2B1415..."): compare the numbers themselves.
         asked = unquote(str((case.path_parameters or {}).get("number", ""))).lstrip("+")
         got = str(body.get("number", "")).lstrip("+")
@@ -337,7 +338,7 @@ def meta_problems(meta: Mapping[str, Any], count: int, sent: Mapping[str, list[s
 @contract_check
 def list_meta_consistent(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """meta.limit/offset echo the request; next/previous are followable and keep limit and filters."""
-    if response.status_code != 200 or _operation_id(case) != "listNumbers":
+    if response.status_code != 200 or _operation_id(case) != LIST:
         return None
     body = _json(response)
     if not isinstance(body, dict) or not isinstance(body.get("meta"), dict):
@@ -391,7 +392,7 @@ def update_visible_on_next_get(ctx: CheckContext, response: Response, case: Case
 
     Any 2xx: the page gives no status code. 202 is our convention (a warning otherwise).
     """
-    if not 200 <= response.status_code < 300 or _operation_id(case) != "updateNumber":
+    if not 200 <= response.status_code < 300 or _operation_id(case) != UPDATE:
         return None
     target_of(case).enforce(
         provenance.UPDATE_202,
@@ -423,10 +424,10 @@ def update_visible_on_next_get(ctx: CheckContext, response: Response, case: Case
 
 
 _SCHEMA_OF = {
-    ("listNumbers", 200): "NumberList",
-    ("getNumber", 200): "AccountPhoneNumberWithApiId",
-    ("updateNumber", 200): "UpdateResult",
-    ("updateNumber", 202): "UpdateResult",
+    (LIST, 200): "NumberList",
+    (GET, 200): "AccountPhoneNumberWithApiId",
+    (UPDATE, 200): "UpdateResult",
+    (UPDATE, 202): "UpdateResult",
 }
 
 

@@ -30,7 +30,7 @@ from contracts.crawl import known_numbers, known_subaccounts
 from contracts.curl import describe_exchange
 from contracts.target import Target
 from contracts.transport import bind
-from openapi.operations import OPERATION_IDS
+from openapi.operations import LIST, OPERATION_IDS, UPDATE
 
 __all__ = [
     "OPERATIONS",
@@ -132,11 +132,11 @@ def _config(
             "checks": {"positive_data_acceptance": {"expected-statuses": ["2XX", "404"]}},
             "operations": [
                 {
-                    "include-operation-id": "updateNumber",
+                    "include-operation-id": UPDATE,
                     "checks": {"positive_data_acceptance": {"expected-statuses": update_accepts}},
                 },
                 {
-                    "include-operation-id": "listNumbers",
+                    "include-operation-id": LIST,
                     "checks": {"positive_data_acceptance": {"expected-statuses": list_accepts}},
                 },
             ],

@@ -16,6 +16,7 @@ from contracts.checks import assert_error_body, refused
 from contracts.crawl import crawl
 from contracts.curl import describe_exchange
 from contracts.target import Credentials, Target
+from openapi.operations import GET, LIST
 
 pytestmark = pytest.mark.live_safe
 
@@ -28,14 +29,14 @@ def _some_number(target: Target) -> str:
 
 
 @pytest.mark.parametrize("credentials", ["none", "wrong-token", "unknown-account"])
-@pytest.mark.parametrize("operation", ["listNumbers", "getNumber"])
+@pytest.mark.parametrize("operation", [LIST, GET])
 def test_bad_credentials_are_refused_with_401(target: Target, credentials: str, operation: str) -> None:
     auth = {
         "none": None,
         "wrong-token": httpx.BasicAuth(target.auth_id, "not-the-token"),
         "unknown-account": httpx.BasicAuth(OTHER_MAIN, "not-the-token"),
     }[credentials]
-    path = target.numbers_path if operation == "listNumbers" else target.number_path(_some_number(target))
+    path = target.numbers_path if operation == LIST else target.number_path(_some_number(target))
     response = target.http.get(path, auth=auth or httpx.USE_CLIENT_DEFAULT)
     refused(
         response,

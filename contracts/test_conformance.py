@@ -11,25 +11,26 @@ from schemathesis import Case
 
 from contracts.conformance import parametrize, run_case
 from contracts.target import Target
+from openapi.operations import GET, LIST, UNRENT, UPDATE
 
 # Each test is parametrized with the session's schema (contracts.plugin): one test per
 # operation, one example per generated case, as ``schema.parametrize()`` does.
 
 
 @pytest.mark.live_safe
-@parametrize("listNumbers")
+@parametrize(LIST)
 def test_list_numbers(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)
 
 
 @pytest.mark.live_safe
-@parametrize("getNumber")
+@parametrize(GET)
 def test_get_number(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)
 
 
 @pytest.mark.writes
-@parametrize("updateNumber")
+@parametrize(UPDATE)
 def test_update_number(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)
 
@@ -45,6 +46,6 @@ def _embedded_only(target: Target) -> None:
 
 @pytest.mark.unrent
 @pytest.mark.usefixtures("_embedded_only")
-@parametrize("unrentNumber")
+@parametrize(UNRENT)
 def test_unrent_number(case: Case, target: Target, run_seed: int) -> None:
     run_case(case, target, run_seed)

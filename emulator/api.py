@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openapi.operations import GET, LIST, UNRENT, UPDATE
+
 from . import updates
 from .accounts import Directory, Principal, basic_credentials
 from .errors import ApiError, SafeJSONResponse, error_response, new_api_id
@@ -44,10 +46,10 @@ def page_meta(base: str, limit: int, offset: int, total: int, kept: list[tuple[s
 
 
 HANDLERS = {
-    "listNumbers": "list_numbers",
-    "getNumber": "get_number",
-    "updateNumber": "update_number",
-    "unrentNumber": "unrent_number",
+    LIST: "list_numbers",
+    GET: "get_number",
+    UPDATE: "update_number",
+    UNRENT: "unrent_number",
 }
 
 
@@ -65,8 +67,8 @@ class NumberApi:
         self.store = store
         self.rules = rules
         self.filter_rules = filter_rules
-        self.collection_methods = {rules["listNumbers"].method: "listNumbers"}
-        self.item_methods = {rules[op].method: op for op in ("getNumber", "updateNumber", "unrentNumber")}
+        self.collection_methods = {rules[LIST].method: LIST}
+        self.item_methods = {rules[op].method: op for op in (GET, UPDATE, UNRENT)}
 
     def __repr__(self) -> str:
         return f"<NumberApi {self.store!r}>"
@@ -118,8 +120,8 @@ class NumberApi:
         return self.rules[operation].query.parse(query_pairs(request.scope.get("query_string", b"")))
 
     async def list_numbers(self, request: Request, principal: Principal) -> Response:
-        self._path(request, "listNumbers")
-        params = self._query(request, "listNumbers")
+        self._path(request, LIST)
+        params = self._query(request, LIST)
         limit, offset = params["limit"], params["offset"]
         number_filter = ListFilter(self.filter_rules, params)
         total, objects = self.store.page(principal, number_filter, offset, limit)
@@ -128,17 +130,17 @@ class NumberApi:
         return SafeJSONResponse({"api_id": new_api_id(), "meta": meta, "objects": objects})
 
     async def get_number(self, request: Request, principal: Principal) -> Response:
-        number = self._path(request, "getNumber")["number"]
-        self._query(request, "getNumber")
+        number = self._path(request, GET)["number"]
+        self._query(request, GET)
         fields = self.store.get(principal, number)
         if fields is None:
             raise ApiError(404, "not found")
         return SafeJSONResponse({"api_id": new_api_id(), **fields})
 
     async def update_number(self, request: Request, principal: Principal) -> Response:
-        number = self._path(request, "updateNumber")["number"]
-        self._query(request, "updateNumber")
-        body_rules = self.rules["updateNumber"].body
+        number = self._path(request, UPDATE)["number"]
+        self._query(request, UPDATE)
+        body_rules = self.rules[UPDATE].body
         assert body_rules is not None  # the spec declares updateNumber's body
         body = body_rules.parse(request.headers.get("content-type"), await request.body())
         account = self.directory.account(principal.main_auth_id)
@@ -147,8 +149,8 @@ class NumberApi:
         return SafeJSONResponse({"message": "changed", "api_id": new_api_id()}, status_code=202)
 
     async def unrent_number(self, request: Request, principal: Principal) -> Response:
-        number = self._path(request, "unrentNumber")["number"]
-        self._query(request, "unrentNumber")
+        number = self._path(request, UNRENT)["number"]
+        self._query(request, UNRENT)
         if not self.store.unrent(principal, number):
             raise ApiError(404, "not found")
         return Response(status_code=204)
