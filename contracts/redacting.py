@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Generator, Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
@@ -298,3 +299,30 @@ def pytest_warning_recorded(warning_message: Any, when: str, nodeid: str, locati
             warning_message.message = category(redact(text))
         except Exception:  # a warning class with another constructor
             warning_message.message = UserWarning(redact(text))
+
+
+def scrub_file(path: Path, redactor: Redactor | None = None) -> bool:
+    """Take every registered secret out of a written report file; whether it held one.
+
+    The last net under the per-report scrubbing above: a library that renders a failure
+    its own way (an older hypothesis printing an exception group as text inside the
+    report's JSON blob, say) must still not leave a token in the file a user uploads.
+    """
+    redactor = redactor or current()
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return False
+    if not redactor.found(text):
+        return False
+    path.write_text(redactor(text), encoding="utf-8", errors="surrogateescape")
+    return True
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # After pytest-html and junitxml have written their files (both do at sessionfinish).
+    for option in ("htmlpath", "xmlpath"):
+        path = getattr(config.option, option, None)
+        if path:
+            scrub_file(Path(path))
