@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from starlette.applications import Starlette
 
@@ -23,7 +25,8 @@ def test_requests_are_recorded_with_authorization_redacted(
     listed, updated = log
     assert listed.path == main_api.numbers_path
     assert listed.query == "limit=2&type=local"
-    assert updated.body == b'{"alias":"logged"}'
+    # The body as the client sent it (httpx 0.27 puts a space after the colon, 0.28 not).
+    assert json.loads(updated.body) == {"alias": "logged"}
     for record in log:
         assert record.headers["authorization"] == "REDACTED"
         assert demo.auth_token not in repr(record)
