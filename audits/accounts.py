@@ -47,7 +47,7 @@ from audits.output import Output
 from audits.policy import Policy
 from audits.progress import Progress
 from audits.run import TOOL, VERSION, AuditResult, Judged, judge_account
-from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, Target, TargetError, live_target
+from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, AuditTarget, AuditTargetError, live_target
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -227,8 +227,8 @@ def credentials(
 
 def targets(
     specs: Sequence[AccountSpec], environ: Mapping[str, str] | None = None
-) -> list[tuple[str, Target]]:
-    """``(name, Target)`` per account, credentials from the environment; names every unset variable."""
+) -> list[tuple[str, AuditTarget]]:
+    """``(name, AuditTarget)`` per account, credentials from the environment; names every unset variable."""
     env = os.environ if environ is None else environ
     unset = [
         f"{variable} ({key} of account {spec.name})"
@@ -241,7 +241,7 @@ def targets(
             f"environment variable(s) not set: {'; '.join(unset)}. Set each to the account's "
             "credentials (in CI, from secrets); the file only names them"
         )
-    out: list[tuple[str, Target]] = []
+    out: list[tuple[str, AuditTarget]] = []
     seen: dict[str, str] = {}
     for spec in specs:
         try:
@@ -249,7 +249,7 @@ def targets(
                 spec.base_url,
                 {AUTH_ID_ENV: env[spec.auth_id_env], AUTH_TOKEN_ENV: env[spec.auth_token_env]},
             )
-        except TargetError as error:  # pragma: no cover - parse_accounts checked the URL already
+        except AuditTargetError as error:  # pragma: no cover - parse_accounts checked the URL already
             raise AccountsError(f"account {spec.name}: {error}") from None
         if target.history_key in seen:
             raise AccountsError(
@@ -291,7 +291,7 @@ def part_of(
 
 
 async def _judge(
-    target: Target, policy: Policy, crawl_options: dict[str, Any] | None, started: dt.datetime
+    target: AuditTarget, policy: Policy, crawl_options: dict[str, Any] | None, started: dt.datetime
 ) -> Judged:
     """judge_account, and never an exception: a failure is this account's INCOMPLETE reason."""
     try:
@@ -310,7 +310,7 @@ async def _judge(
 
 
 async def run_accounts_async(
-    accounts: Sequence[tuple[str, Target]],
+    accounts: Sequence[tuple[str, AuditTarget]],
     policy: Policy,
     history_path: str | Path,
     crawl_options: dict[str, Any] | None = None,
@@ -342,7 +342,7 @@ async def run_accounts_async(
 
 
 def run_accounts(
-    accounts: Sequence[tuple[str, Target]],
+    accounts: Sequence[tuple[str, AuditTarget]],
     policy: Policy,
     history_path: str | Path,
     crawl_options: dict[str, Any] | None = None,

@@ -33,7 +33,14 @@ from audits.progress import Progress
 from audits.report import write_all, write_stopped
 from audits.rules import REGISTRY
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, AuditResult, run_audit
-from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, Target, TargetError, embedded_emulator, live_target
+from audits.target import (
+    AUTH_ID_ENV,
+    AUTH_TOKEN_ENV,
+    AuditTarget,
+    AuditTargetError,
+    embedded_emulator,
+    live_target,
+)
 from openapi.pacing import PLIVO_REQUESTS, PLIVO_WINDOW_S
 
 __all__ = ["build_parser", "main"]
@@ -187,14 +194,14 @@ def _positive_float(text: str) -> float:
 
 
 @contextlib.contextmanager
-def _target(args: argparse.Namespace) -> Iterator[Target]:
+def _target(args: argparse.Namespace) -> Iterator[AuditTarget]:
     if args.base_url:
         yield live_target(args.base_url)
         return
     try:
         manager = embedded_emulator(seed=args.seed, numbers=args.numbers)
     except ImportError as error:  # pragma: no cover - the emulator ships with this package
-        raise TargetError(f"the embedded emulator is not available ({error}); give --base-url") from None
+        raise AuditTargetError(f"the embedded emulator is not available ({error}); give --base-url") from None
     with manager as target:
         yield target
 
@@ -209,7 +216,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def _warn_if_impolite(
-    args: argparse.Namespace, target: Target, output: Output | None = None, live: bool | None = None
+    args: argparse.Namespace, target: AuditTarget, output: Output | None = None, live: bool | None = None
 ) -> None:
     """A live account shares its 300 requests per 5 s with everything else using it."""
     host = urlsplit(target.base_url).hostname or ""
@@ -303,7 +310,7 @@ def _make_out(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise TargetError(
+        raise AuditTargetError(
             f"--out {out} cannot be created ({error.strerror}); choose a writable directory"
         ) from None
 
@@ -353,7 +360,7 @@ def _main_accounts(args: argparse.Namespace, parser: argparse.ArgumentParser, ou
         document = run_accounts(
             accounts, policy, args.history or out / HISTORY_FILE, crawl_options(args), output=output
         )
-    except (AccountsError, PolicyError, TargetError, ValueError) as error:
+    except (AccountsError, PolicyError, AuditTargetError, ValueError) as error:
         output.error(f"plivo-number-audit: error: {output.text(error)}")
         return EXIT_USAGE
     except Exception as error:  # never a traceback: it could quote what a server sent
@@ -407,7 +414,7 @@ def main_merge(argv: Sequence[str]) -> int:
         document = merge(args.inputs, args.history or out / HISTORY_FILE, output, expected)
     except NothingToMerge as stopped:
         return _stopped(output, output.text("; ".join(stopped.reasons)), out)
-    except (AccountsError, MergeError, TargetError) as error:
+    except (AccountsError, MergeError, AuditTargetError) as error:
         output.error(f"plivo-number-audit merge: error: {output.text(error)}")
         return EXIT_USAGE
     except Exception as error:  # never a traceback
@@ -437,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise TargetError(
+            raise AuditTargetError(
                 f"--out {out} cannot be created ({error.strerror}); choose a writable directory"
             ) from None
         history = args.history or out / HISTORY_FILE
@@ -445,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _warn_if_impolite(args, target, output)
             progress = Progress(enabled=False if args.no_progress else None)
             result = run_audit(target, policy, history, crawl_options(args), progress)
-    except (PolicyError, TargetError, ValueError) as error:
+    except (PolicyError, AuditTargetError, ValueError) as error:
         output.error(f"plivo-number-audit: error: {error}")
         return EXIT_USAGE
     except Exception as error:  # never a traceback: it could quote what a server sent

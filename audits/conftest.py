@@ -25,7 +25,7 @@ import pytest
 from audits.policy import PolicyError, load_policy
 from audits.report import write_all
 from audits.run import AuditResult, run_audit
-from audits.target import Target, TargetError, embedded_emulator, live_target
+from audits.target import AuditTarget, AuditTargetError, embedded_emulator, live_target
 from audits.verdict import RuleVerdict, rule_verdicts
 from openapi.redaction import strip_userinfo
 
@@ -67,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # credentials is a usage error before collection, not a failure of every rule.
         try:
             live_target(base_url)
-        except TargetError as error:
+        except AuditTargetError as error:
             raise pytest.UsageError(strip_userinfo(str(error))) from None
     if not getattr(config.option, "htmlpath", None):
         out = Path(config.getoption("audit_out"))
@@ -84,12 +84,12 @@ _POLICY = pytest.StashKey[Any]()
 
 
 @contextlib.contextmanager
-def _target(config: pytest.Config) -> Iterator[Target]:
+def _target(config: pytest.Config) -> Iterator[AuditTarget]:
     base_url = config.getoption("base_url", None)
     if base_url:
         try:
             yield live_target(base_url)
-        except TargetError as error:
+        except AuditTargetError as error:
             raise pytest.UsageError(str(error)) from None
         return
     with embedded_emulator(

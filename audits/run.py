@@ -22,7 +22,7 @@ from audits.output import Output
 from audits.policy import Policy
 from audits.progress import Progress
 from audits.spool import FindingRows
-from audits.target import Target
+from audits.target import AuditTarget
 
 __all__ = [
     "EXIT_INCOMPLETE",
@@ -47,7 +47,7 @@ EXIT_INCOMPLETE = 3
 
 @dataclass
 class AuditResult:
-    target: Target
+    target: AuditTarget
     settings: CrawlSettings
     policy: Policy
     inventory: Inventory
@@ -195,7 +195,7 @@ class AuditedNumbers:
 class Judged:
     """One account crawled and judged, before history: what a run and a merge both start from."""
 
-    target: Target
+    target: AuditTarget
     settings: CrawlSettings
     inventory: Inventory
     evaluation: Evaluation
@@ -206,7 +206,7 @@ class Judged:
 
 
 async def judge_account(
-    target: Target,
+    target: AuditTarget,
     policy: Policy,
     crawl_options: dict[str, Any] | None,
     progress: Progress | None,
@@ -237,7 +237,7 @@ async def judge_account(
 
 
 async def run_audit_async(
-    target: Target,
+    target: AuditTarget,
     policy: Policy,
     history_path: str | Path,
     crawl_options: dict[str, Any] | None = None,
@@ -281,7 +281,7 @@ async def run_audit_async(
 
 
 def run_audit(
-    target: Target,
+    target: AuditTarget,
     policy: Policy,
     history_path: str | Path,
     crawl_options: dict[str, Any] | None = None,

@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 __all__ = [
     "AuditTarget",
     "AuditTargetError",
-    "Target",
-    "TargetError",
     "embedded_emulator",
     "emulator_target",
     "live_target",
@@ -82,7 +80,7 @@ def live_target(base_url: str, environ: Mapping[str, str] | None = None) -> Audi
 
 
 def emulator_target(app: Any, base_url: str, label: str, history_key: str) -> AuditTarget:
-    """A Target for an emulator app already served at ``base_url``, as its demo account."""
+    """An AuditTarget for an emulator app already served at ``base_url``, as its demo account."""
     demo = app.state.demo
     return AuditTarget(
         label=label,
@@ -115,9 +113,3 @@ def embedded_emulator(
             label=f"embedded emulator demo inventory (seed {seed}, {source})",
             history_key=f"emulator|seed={seed}|{source}",
         )
-
-
-# The old names, until every caller says which target it means (audits/cli.py, audits/run.py
-# and audits/conftest.py still import them).
-Target = AuditTarget
-TargetError = AuditTargetError

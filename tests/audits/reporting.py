@@ -12,7 +12,7 @@ from audits.inventory import CrawlSettings, CrawlStats, Inventory
 from audits.model import NumberRecord
 from audits.policy import Policy
 from audits.run import AuditResult
-from audits.target import Target
+from audits.target import AuditTarget
 
 WHEN = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)
 TOKEN = "tok-never-shown-0123456789"
@@ -26,7 +26,7 @@ def audit_result(
     when: dt.datetime = WHEN,
 ) -> AuditResult:
     policy = policy or Policy()
-    target = Target("fixture inventory", "http://127.0.0.1:9", "MA" + "A" * 18, TOKEN, "fixture")
+    target = AuditTarget("fixture inventory", "http://127.0.0.1:9", "MA" + "A" * 18, TOKEN, "fixture")
     settings = CrawlSettings(base_url=target.base_url, auth_id=target.auth_id, auth_token=TOKEN)
     records = {n.number: n for n in numbers}
     inventory = Inventory(records, len(records) + (1 if problems else 0), list(problems or []), CrawlStats())

@@ -204,8 +204,8 @@ def test_pacing_a_live_account_above_the_limit_is_warned_about(
     capsys: pytest.CaptureFixture[str], base_url: str, args: list[str], warned: bool
 ) -> None:
     from audits.cli import _warn_if_impolite, build_parser
-    from audits.target import Target
+    from audits.target import AuditTarget
 
     parsed = build_parser().parse_args(["--base-url", base_url, *args])
-    _warn_if_impolite(parsed, Target("t", base_url, "MA" + "C" * 18, "tok", "t"))
+    _warn_if_impolite(parsed, AuditTarget("t", base_url, "MA" + "C" * 18, "tok", "t"))
     assert ("warning: pacing above Plivo's 300 requests per 5 s" in capsys.readouterr().err) is warned

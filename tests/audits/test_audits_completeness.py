@@ -26,7 +26,7 @@ from audits.policy import Policy
 from audits.rules import rule_class
 from audits.run import EXIT_INCOMPLETE, run_audit
 from audits.subject import Subject
-from audits.target import Target
+from audits.target import AuditTarget
 from emulator.hostile import CONTROL, serve_hostile
 from tests.audits.numbers import record, us_local
 
@@ -174,8 +174,8 @@ def test_absent_optional_fields_are_readable_as_the_spec_allows() -> None:
 # ------------------------------------------------------------------ history and the CLI
 
 
-def target_for(base_url: str) -> Target:
-    return Target("hostile", base_url, AUTH_ID, TOKEN, "hostile|same-account")
+def target_for(base_url: str) -> AuditTarget:
+    return AuditTarget("hostile", base_url, AUTH_ID, TOKEN, "hostile|same-account")
 
 
 def test_numbers_that_could_not_be_read_prove_nothing_in_history(tmp_path: Path) -> None:

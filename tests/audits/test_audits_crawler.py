@@ -14,19 +14,21 @@ import pytest
 
 from audits.inventory import CrawlSettings, Inventory, crawl, documented_types
 from audits.progress import Progress
-from audits.target import Target
+from audits.target import AuditTarget
 from emulator import Faults
 
 Served = Callable[..., Any]
 
 
-def settings_for(target: Target, **options: Any) -> CrawlSettings:
+def settings_for(target: AuditTarget, **options: Any) -> CrawlSettings:
     return CrawlSettings(
         base_url=target.base_url, auth_id=target.auth_id, auth_token=target.auth_token, **options
     )
 
 
-def run_crawl(target: Target, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> Inventory:
+def run_crawl(
+    target: AuditTarget, transport: httpx.AsyncBaseTransport | None = None, **options: Any
+) -> Inventory:
     return asyncio.run(crawl(settings_for(target, **options), transport=transport))
 
 
@@ -165,7 +167,7 @@ def test_unreachable_server_is_incomplete_not_clean() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    target = Target("down", f"http://127.0.0.1:{port}", "MA" + "X" * 18, "secret-token-xyz", "down")
+    target = AuditTarget("down", f"http://127.0.0.1:{port}", "MA" + "X" * 18, "secret-token-xyz", "down")
     inventory = run_crawl(target, attempts=2, backoff_base=0.01)
     assert not inventory.complete
     assert inventory.total_count is None
@@ -176,7 +178,7 @@ def test_unreachable_server_is_incomplete_not_clean() -> None:
 def test_wrong_token_is_refused_once_with_a_hint_and_never_echoed(served: Served) -> None:
     with served(numbers=300) as (_app, real):
         token = "wrong-" + real.auth_token[::-1]
-        target = Target("t", real.base_url, real.auth_id, token, "t")
+        target = AuditTarget("t", real.base_url, real.auth_id, token, "t")
         inventory = run_crawl(target)
     assert not inventory.complete
     assert inventory.stats.requests == 1

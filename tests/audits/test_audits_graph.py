@@ -27,7 +27,7 @@ from audits.model import NumberRecord
 from audits.policy import Policy
 from audits.report import write_all
 from audits.run import AuditResult
-from audits.target import Target
+from audits.target import AuditTarget
 from audits.verdict import Outcome, rule_verdicts
 from openapi.pacing import Pacer
 from tests.audits.numbers import FIXTURES, TODAY, us_local, us_tollfree
@@ -302,7 +302,7 @@ def refused_result(tmp_path: Path) -> AuditResult:
     policy = Policy()
     graph = read(account, numbers, policy)
     evaluation = evaluate(numbers, policy, TODAY, graph)
-    target = Target("fake account", BASE, AUTH_ID, TOKEN, "fake")
+    target = AuditTarget("fake account", BASE, AUTH_ID, TOKEN, "fake")
     records = {n.number: n for n in numbers}
     inventory = Inventory(records, len(records), [], CrawlStats())
     return AuditResult(
