@@ -20,7 +20,7 @@ from _pytest._code.code import ReprFileLocation
 
 from contracts import redacting, report
 from contracts.plugin import record_of
-from contracts.run import settings_of
+from contracts.settings import settings_of
 from contracts.target import OffTarget, Target, shown_url
 
 # Tests failing in a row at the transport level before the run stops.

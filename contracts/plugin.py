@@ -20,7 +20,7 @@ options are only declared there, never validated; no target is built, probed or 
 Every session gets the credential redactor (:mod:`contracts.redacting`).
 
 State lives in the session's ``config.stash`` and in session fixtures, never in module
-globals: the run settings (:data:`contracts.run.SETTINGS_KEY`), the coverage and warning
+globals: the run settings (:data:`contracts.settings.SETTINGS_KEY`), the coverage and warning
 record (:class:`contracts.report.Record`), the target (built on first use, which may be
 collection: schemathesis draws explicit examples then) and the schemathesis schema. Checks
 reach the target through the case's schema (:func:`contracts.checks.target_of`).
@@ -38,7 +38,7 @@ import pytest
 
 from contracts import redacting, report
 from contracts.probe import ProbeFailed, probe
-from contracts.run import PROFILES, SETTINGS_KEY, RunSettings, settings_of
+from contracts.settings import PROFILES, SETTINGS_KEY, RunSettings, settings_of
 from contracts.target import (
     DEFAULT_REQUEST_TIMEOUT,
     Target,

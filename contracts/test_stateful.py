@@ -17,7 +17,7 @@ from schemathesis.core.failures import FailureGroup
 
 from contracts import checks, restore
 from contracts.conformance import ContractViolation, _message, only, steer
-from contracts.run import RunSettings
+from contracts.settings import RunSettings
 from contracts.target import Target
 from openapi.operations import GET, LIST, OPERATION_IDS, UPDATE
 

@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=(
             "load the demo account's numbers from FILE instead of generating them: a JSON list of "
             'number objects in the API\'s own shape (or a saved list page with "objects"); '
-            "sub_account values become subaccounts. An object with the numbers under \"numbers\" may "
+            'sub_account values become subaccounts. An object with the numbers under "numbers" may '
             "carry the compliance objects they point to next to them: brands, campaigns, "
             "campaign_numbers, profiles, tollfree_verifications, compliance_applications, "
             "phone_number_compliances (ids with no object are served as unknown); a file of numbers "

@@ -1,6 +1,6 @@
 """Fixtures and run bookkeeping for ``pytest sdkcheck``.
 
-One :class:`~sdkcheck.run.SdkRun` lives for the session. Each SDK module records its calls into it; the
+One :class:`~sdkcheck.sdkrun.SdkRun` lives for the session. Each SDK module records its calls into it; the
 findings test (moved to run last) reconciles what was observed with ``known_findings.yaml``; the session
 end writes ``reports/sdk.html``.
 
@@ -20,7 +20,7 @@ from .findings import KNOWN_FINDINGS_PATH, FindingsFileError, load_known
 from .nodesdk import NodeSdk, node_unavailable
 from .pysdk import PythonSdk, pointed_at
 from .report import write_report
-from .run import SdkRun
+from .sdkrun import SdkRun
 from .served import SEED, Served, served
 
 MODULES = {"test_python_sdk": "python", "test_node_sdk": "node"}

@@ -16,7 +16,7 @@ import plivo
 import plivo.rest.client
 from plivo.version import __version__ as plivo_version
 
-from .run import Exchange, SdkRun
+from .sdkrun import Exchange, SdkRun
 from .served import Served
 
 __all__ = ["PythonSdk", "describe", "pointed_at"]

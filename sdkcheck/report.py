@@ -18,7 +18,7 @@ from contracts import redacting
 from openapi import html
 
 from .findings import KnownFinding, ObservedFinding
-from .run import Exchange, SdkRun
+from .sdkrun import Exchange, SdkRun
 from .served import SEED
 
 __all__ = ["render", "write_report"]

@@ -13,7 +13,7 @@ import openapi
 from openapi import filters as openapi_filters
 
 from .findings import ObservedFinding
-from .run import Exchange, SdkRun
+from .sdkrun import Exchange, SdkRun
 from .served import Served
 
 US = ", UNITED STATES"

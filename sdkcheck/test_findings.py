@@ -8,7 +8,7 @@ from emulator import EmulatorConfig, create_app
 
 from .conftest import complete_sdks, report_path
 from .report import write_report
-from .run import SdkRun
+from .sdkrun import SdkRun
 from .served import SEED
 
 

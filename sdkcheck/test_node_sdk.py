@@ -20,7 +20,6 @@ from emulator import Faults
 
 from .findings import ObservedFinding
 from .nodesdk import GET_SUFFIX, NodeResult, NodeRun, NodeSdk, pinned_version
-from .run import Exchange, SdkRun, camel_case, documented_properties
 from .scenarios import (
     assert_clean,
     assert_known,
@@ -31,6 +30,7 @@ from .scenarios import (
     value_from,
 )
 from .scenarios import observe as observe_finding
+from .sdkrun import Exchange, SdkRun, camel_case, documented_properties
 from .served import Served, served
 
 pytestmark = pytest.mark.node

@@ -23,7 +23,6 @@ from emulator import Faults
 
 from .findings import ObservedFinding
 from .pysdk import PythonSdk, describe, pointed_at
-from .run import SdkRun, documented_properties
 from .scenarios import (
     LIST_PARAMETERS,
     assert_clean,
@@ -35,6 +34,7 @@ from .scenarios import (
     value_from,
 )
 from .scenarios import observe as observe_finding
+from .sdkrun import SdkRun, documented_properties
 from .served import Served, served
 
 PINNED = "4.63.0"

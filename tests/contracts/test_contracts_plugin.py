@@ -65,7 +65,7 @@ SESSIONS = """
 import json, sys
 import pytest
 from contracts.plugin import record_of, session_schema
-from contracts.run import settings_of
+from contracts.settings import settings_of
 
 seen = []
 

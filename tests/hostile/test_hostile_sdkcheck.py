@@ -22,7 +22,7 @@ from openapi.redaction import MASK, forms
 from sdkcheck.findings import ObservedFinding
 from sdkcheck.pysdk import describe, pointed_at
 from sdkcheck.report import write_report
-from sdkcheck.run import SdkRun
+from sdkcheck.sdkrun import SdkRun
 from sdkcheck.served import served
 
 AUTH_ID = "MAHOSTILESDKCHECK001"

@@ -9,7 +9,7 @@ from pathlib import Path
 from sdkcheck.findings import KnownFinding, ObservedFinding
 from sdkcheck.recording import AuthSeen, RecordedRequest
 from sdkcheck.report import render, write_report
-from sdkcheck.run import SdkRun
+from sdkcheck.sdkrun import SdkRun
 
 AUTH_ID = "MAXXXXXXXXXXXXXXXXXX"
 NUMBER_SIG = "request updateNumber body.number undeclared-field advisory @documented+tolerant"
