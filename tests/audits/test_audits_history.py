@@ -21,7 +21,7 @@ def run(
     policy = Policy()
     findings = evaluate(numbers, policy, when.date()).findings
     delta = history.record(TARGET, when, findings, [n.number for n in numbers], policy.rules, complete)
-    return findings, delta
+    return list(findings), delta
 
 
 def test_first_seen_age_new_and_resolved(tmp_path: Path) -> None:
