@@ -15,17 +15,18 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from emulator.catalogue import catalogue_text as listing
+
 from . import CATALOGUE, FAMILIES, UnknownHostile, serve_hostile
 
 
 def catalogue_text() -> str:
-    lines = [f"{len(CATALOGUE)} hostile behaviours in {len(FAMILIES)} families (audit expects):"]
-    for family in FAMILIES:
-        entries = [h for h in CATALOGUE.values() if h.family == family]
-        if entries:
-            lines.append(f"\n{family}:")
-            lines += [f"  {h.name:34} [{h.audit_expects:10}] {h.description}" for h in entries]
-    return "\n".join(lines)
+    return listing(
+        f"{len(CATALOGUE)} hostile behaviours in {len(FAMILIES)} families (audit expects):",
+        [family for family in FAMILIES if any(h.family == family for h in CATALOGUE.values())],
+        CATALOGUE.values(),
+        lambda h: [f"  {h.name:34} [{h.audit_expects:10}] {h.description}"],
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
