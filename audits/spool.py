@@ -101,6 +101,19 @@ def scratch_directory() -> str:
     return _process_dir
 
 
+def _storable(text: str | None) -> str | None:
+    """``text`` as SQLite can hold it: a lone surrogate (a hostile server's JSON can carry
+    one) cannot be encoded as UTF-8, so it is kept as its ``\\udxxx`` escape. The reports
+    replace such characters anyway (audits/output.py); the store must only not crash."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _scratch(prefix: str, schema: str, directory: str | Path | None = None) -> tuple[str, sqlite3.Connection]:
     """A new SQLite file for scratch data: no journal, no fsync (nothing to recover after a crash)."""
     handle, path = tempfile.mkstemp(prefix=prefix, suffix=".sqlite", dir=directory or scratch_directory())
@@ -162,17 +175,18 @@ class FindingStore:
         rows = [
             (
                 int(f.severity),
-                f.rule,
-                f.number,
-                f.key,
-                f.subaccount,
+                _storable(f.rule),
+                _storable(f.number),
+                _storable(f.key),
+                _storable(f.subaccount),
                 int(f.waived),
                 int(f.new),
-                f.first_seen,
+                _storable(f.first_seen),
                 f.age_days,
                 json.dumps(
                     [f.message, f.number_type, f.country, f.waiver, f.details],
-                    ensure_ascii=False,
+                    # ASCII escapes keep lone surrogates round-trippable through SQLite.
+                    ensure_ascii=True,
                     default=str,
                 ),
             )
@@ -407,10 +421,10 @@ class RecordStore:
     def put(self, records: Iterable[NumberRecord]) -> None:
         rows = [
             (
-                r.number,
-                (r.number_type or "").lower(),
+                _storable(r.number),
+                _storable((r.number_type or "").lower()),
                 int(bool(r.problems)),
-                json.dumps([getattr(r, name) for name in _RECORD_FIELDS], ensure_ascii=False),
+                json.dumps([getattr(r, name) for name in _RECORD_FIELDS], ensure_ascii=True),
             )
             for r in records
         ]
@@ -440,10 +454,15 @@ class RecordStore:
         return self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
 
     def __contains__(self, number: object) -> bool:
-        return self._db.execute("SELECT 1 FROM records WHERE number = ?", (number,)).fetchone() is not None
+        if not isinstance(number, str):
+            return False
+        return (
+            self._db.execute("SELECT 1 FROM records WHERE number = ?", (_storable(number),)).fetchone()
+            is not None
+        )
 
     def __getitem__(self, number: str) -> NumberRecord:
-        row = self._db.execute("SELECT data FROM records WHERE number = ?", (number,)).fetchone()
+        row = self._db.execute("SELECT data FROM records WHERE number = ?", (_storable(number),)).fetchone()
         if row is None:
             raise KeyError(number)
         return _record(row[0])
@@ -473,7 +492,7 @@ class RecordStore:
 
     def of_type(self, kind: str) -> int:
         """How many records have ``number_type`` ``kind`` (any case)."""
-        return self._scalar("SELECT COUNT(*) FROM records WHERE type = ?", (kind.lower(),))
+        return self._scalar("SELECT COUNT(*) FROM records WHERE type = ?", (_storable(kind.lower()),))
 
     def unreadable(self) -> int:
         """How many records have problems (fields missing or of the wrong type)."""
@@ -501,7 +520,7 @@ class ListedNumbers:
 
     def add_page(self, numbers: Iterable[str]) -> int:
         """Add a page's numbers; how many of them the listing had already shown (duplicates)."""
-        rows = [(self._listing, n) for n in numbers]
+        rows = [(self._listing, _storable(n)) for n in numbers]
         before = self._db.total_changes
         with self._db:
             self._db.executemany("INSERT OR IGNORE INTO listed VALUES (?, ?)", rows)
@@ -513,8 +532,10 @@ class ListedNumbers:
         return self._count
 
     def __contains__(self, number: object) -> bool:
+        if not isinstance(number, str):
+            return False
         row = self._db.execute(
-            "SELECT 1 FROM listed WHERE listing = ? AND number = ?", (self._listing, number)
+            "SELECT 1 FROM listed WHERE listing = ? AND number = ?", (self._listing, _storable(number))
         ).fetchone()
         return row is not None
 

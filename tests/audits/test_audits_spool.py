@@ -185,3 +185,17 @@ def test_a_killed_process_leaves_no_scratch_files_behind(
     store = RecordStore()
     assert not path.parent.exists()
     assert Path(store.path).parent.parent == tmp_path
+
+
+def test_a_lone_surrogate_is_stored_not_a_crash(tmp_path: Path) -> None:
+    # A hostile server's JSON can carry "\udfff"; SQLite only holds valid UTF-8.
+    odd = "1415555\udfff"
+    store = RecordStore([us_local(number=odd, region="x\udfffy")], directory=tmp_path)
+    [stored] = list(store)
+    assert stored == "1415555\\udfff"
+    assert stored in store
+    assert odd in store
+    assert store[odd].region == "x\udfffy"
+    listed = store.listing()
+    assert listed.add_page([odd, odd]) == 1
+    assert odd in listed
