@@ -76,13 +76,14 @@ kill-matrix: $(STAMP)
 	STOCK_SWEEP=full $(PYTEST) tests/spec/test_spec_stock_tools.py
 
 # pyproject.toml's lower bounds are versions CI has run: uv resolves every direct dependency
-# to the oldest release its range allows (--resolution lowest-direct) in a venv of its own,
+# to the oldest release its range allows (--resolution lowest-direct) in a venv of its own
+# (seeded with pip: the wheel test builds with it),
 # and lint, the tests, the contract suite and the SDK checks run there.
 LOWER := .venv-lower
 lower-bounds: $(STAMP) node-tools
 	$(BIN)/python -m pip install --quiet 'uv>=0.5,<1'
 	rm -rf $(LOWER)
-	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWER)
+	$(BIN)/uv venv --quiet --seed --python $(PYTHON) $(LOWER)
 	$(BIN)/uv pip install --quiet --python $(LOWER)/bin/python --resolution lowest-direct -e '.[dev]'
 	$(BIN)/uv pip list --python $(LOWER)/bin/python
 	$(LOWER)/bin/ruff check .
