@@ -262,17 +262,28 @@ def summarise(
         f"(seed {result.settings.seed})"
     )
     lines += [f"  note: {note}" for note in doc["notes"]]
-    severities = ", ".join(f"{n} {s}" for s, n in doc_summary["by_severity"].items()) or "none"
+    severities = _severities(doc_summary)
     lines.append(
         f"  findings: {doc_summary['findings']} ({severities}); {doc_summary['new']} new, "
         f"{doc_summary['resolved']} resolved, {doc_summary['waived']} waived"
     )
-    threshold = doc["threshold"]
-    verdict = "crossed" if threshold["crossed"] else "not crossed"
-    lines.append(f"  threshold (fail on {threshold['fail_on']}, max {threshold['max_findings']}): {verdict}")
-    lines.append(f"  reports: {', '.join(str(p) for p in paths.values())}")
+    lines += _closing_lines(doc, paths)
     for line in lines:
         result.output.print(line, out)
+
+
+def _severities(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items()) or "none"
+
+
+def _closing_lines(doc: dict[str, Any], paths: dict[str, Path]) -> list[str]:
+    """The threshold and where the reports are: the last lines of every console summary."""
+    threshold = doc["threshold"]
+    verdict = "crossed" if threshold["crossed"] else "not crossed"
+    return [
+        f"  threshold (fail on {threshold['fail_on']}, max {threshold['max_findings']}): {verdict}",
+        f"  reports: {', '.join(str(p) for p in paths.values())}",
+    ]
 
 
 def summarise_document(doc: dict[str, Any], paths: dict[str, Path], out: TextIO, output: Output) -> None:
@@ -283,7 +294,7 @@ def summarise_document(doc: dict[str, Any], paths: dict[str, Path], out: TextIO,
         lines += [f"  INCOMPLETE: {reason}" for reason in doc["incomplete_reasons"]]
     for section in doc["accounts"]:
         stats = section["run"]["crawl"]["stats"]
-        severities = ", ".join(f"{n} {s}" for s, n in section["summary"]["by_severity"].items()) or "none"
+        severities = _severities(section["summary"])
         lines.append(
             f"  account {section['name']}: {section['status']}; {section['numbers_read']} numbers read "
             f"of total_count {section['total_count']}, {section['numbers_audited']} in scope; "
@@ -292,16 +303,13 @@ def summarise_document(doc: dict[str, Any], paths: dict[str, Path], out: TextIO,
         )
     lines += [f"  note: {note}" for note in doc["notes"]]
     summary = doc["summary"]
-    severities = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items()) or "none"
+    severities = _severities(summary)
     lines.append(
         f"  total: {doc['numbers_read']} numbers read, {doc['numbers_audited']} in scope; "
         f"findings: {summary['findings']} ({severities}); {summary['new']} new, "
         f"{summary['resolved']} resolved, {summary['waived']} waived"
     )
-    threshold = doc["threshold"]
-    verdict = "crossed" if threshold["crossed"] else "not crossed"
-    lines.append(f"  threshold (fail on {threshold['fail_on']}, max {threshold['max_findings']}): {verdict}")
-    lines.append(f"  reports: {', '.join(str(p) for p in paths.values())}")
+    lines += _closing_lines(doc, paths)
     for line in lines:
         output.print(line, out)
 
