@@ -163,12 +163,20 @@ def _record(
 
 
 def _trend(trends: list[list[TrendPoint]]) -> list[dict[str, Any]]:
-    """The accounts' trends as one: runs recorded at the same start time are one run of the fleet."""
-    runs: dict[str, dict[str, Any]] = {}
+    """The accounts' trends as one: runs recorded at the same start time are one run of the fleet.
+
+    Start times are kept to the second, so two runs of the fleet within one second (a quick
+    rerun) share a start time; within one account's trend they stay apart as its first and
+    second run at that time, so the fleet's trend shows both.
+    """
+    runs: dict[tuple[str, int], dict[str, Any]] = {}
     for trend in trends:
+        seen: Counter[str] = Counter()
         for point in trend:
+            occurrence = seen[point.started_at]
+            seen[point.started_at] += 1
             run = runs.setdefault(
-                point.started_at,
+                (point.started_at, occurrence),
                 {
                     "started_at": point.started_at,
                     "complete": True,

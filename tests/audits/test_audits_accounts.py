@@ -20,6 +20,8 @@ import pytest
 
 from audits.accounts import AccountsError, load_accounts, looks_like_secret
 from audits.cli import main
+from audits.history import TrendPoint
+from audits.merge import _trend
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE
 from emulator import Faults
 from emulator.hostile import serve_hostile
@@ -313,3 +315,21 @@ def test_the_default_base_url_is_plivos(tmp_path: Path) -> None:
     assert load_accounts(file)[0].base_url == "https://api.plivo.com"
     with pytest.raises(AccountsError, match="does not exist"):
         load_accounts(tmp_path / "missing.toml")
+
+
+def test_two_fleet_runs_within_one_second_stay_two_points_of_the_trend() -> None:
+    # Start times are stored to the second; a quick rerun shares its start time with the run
+    # before it. The fleet's trend joins accounts by start time, and must not join the reruns.
+    def point(at: str, findings: int) -> TrendPoint:
+        return TrendPoint(at, True, 10, findings, 0, {"high": findings}, findings, 0)
+
+    same = "2026-12-03T02:00:00+00:00"
+    earlier = "2026-12-02T02:00:00+00:00"
+    alpha = [point(earlier, 1), point(same, 2), point(same, 3)]
+    beta = [point(same, 20), point(same, 30)]
+    trend = _trend([alpha, beta])
+    assert [(p["started_at"], p["accounts"], p["findings"]) for p in trend] == [
+        (earlier, 1, 1),
+        (same, 2, 22),
+        (same, 2, 33),
+    ]
