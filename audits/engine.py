@@ -15,6 +15,7 @@ without holding its findings in memory.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ class Evaluation:
     graph: Graph | None = None
     impact: dict[str, Any] = field(default_factory=dict)
     """Per-subaccount summary of what cannot work today (audits.impact)."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent judging (``rules``: every rule over every number, findings stored) and
+    summarising the impact (``impact``): audit.json's ``run.phases`` (audits.run)."""
 
     @property
     def rules_settled(self) -> list[str]:
@@ -126,6 +130,7 @@ def evaluate(
         # Which rule an unreadable list or object would have touched is not always known: none
         # of the graph rules' earlier findings may resolve on this run.
         unsettled = {r.id for r in rules if r.needs}
+    clock = time.perf_counter()
     store = FindingStore()
     batch: list[Finding] = []
     clean = (output or Output()).findings
@@ -159,6 +164,8 @@ def evaluate(
     for rule_id, count in failures.items():
         if count > ERRORS_LISTED:
             errors.append(f"rule {rule_id} failed on {count - ERRORS_LISTED} more number(s)")
+    judged = time.perf_counter()
+    impact = impact_summary(store, all_rules, today)
     return Evaluation(
         all_rules,
         store,
@@ -168,7 +175,8 @@ def evaluate(
         not_run=not_run,
         unsettled=unsettled,
         graph=graph,
-        impact=impact_summary(store, all_rules, today),
+        impact=impact,
+        phases={"rules": judged - clock, "impact": time.perf_counter() - judged},
     )
 
 

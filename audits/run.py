@@ -61,6 +61,11 @@ class AuditResult:
     """The choke point every report, message and history row passes through."""
     notes: list[str] = field(default_factory=list)
     """What went wrong around the audit without costing completeness (history not recorded)."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase of the run, in the order they ran (``crawl``, ``graph``, ``rules``,
+    ``impact``, ``history``): audit.json's ``run.phases``, with ``summary`` (the document's
+    counts) and each report but audit.json added as they are written (audits.report). Empty
+    for an account section of a multi-account run: its timings would differ from a merge's."""
 
     @property
     def complete(self) -> bool:
@@ -96,6 +101,7 @@ class AuditResult:
         order (they were cleaned by the Output before they were stored); every summary is
         counted in SQL, so no step holds the findings whole.
         """
+        clock = time.perf_counter()
         store = self.evaluation.findings
         db = store.connection
         by_rule: dict[str, dict[str, int]] = {r.id: {} for r in self.evaluation.rules}
@@ -112,6 +118,13 @@ class AuditResult:
         unwaived = store.count("waived = 0")
         severities = dict(
             db.execute("SELECT severity, COUNT(*) FROM findings WHERE waived = 0 GROUP BY severity")
+        )
+        unwaived_new = store.count("new = 1 AND waived = 0")
+        phases = (
+            {name: round(seconds, 3) for name, seconds in self.phases.items()}
+            | {"summary": round(time.perf_counter() - clock, 3)}
+            if self.phases
+            else {}
         )
         settings = dataclasses.asdict(self.settings)
         settings.pop("auth_token")
@@ -136,6 +149,8 @@ class AuditResult:
                 "target": self.target.describe(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
                 "duration_s": round(self.duration_s, 3),
+                # Where the time went, so a slow nightly run says which phase grew.
+                **({"phases": phases} if phases else {}),
                 "rules": [r.describe() for r in self.evaluation.rules],
                 "policy": self.policy.describe(),
                 "crawl": {"settings": settings, "stats": self.inventory.stats.as_dict()},
@@ -146,7 +161,7 @@ class AuditResult:
             "summary": {
                 "findings": unwaived,
                 "waived": len(store) - unwaived,
-                "new": store.count("new = 1 AND waived = 0"),
+                "new": unwaived_new,
                 "resolved": len(self.delta.resolved),
                 "by_severity": {
                     s.label: severities[int(s)]
@@ -203,6 +218,8 @@ class Judged:
     audited: Iterable[str]
     """Numbers judged by every rule (read whole and in scope): only their open findings may resolve."""
     duration_s: float
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds of ``crawl``, ``graph``, ``rules`` and ``impact`` (AuditResult.phases)."""
 
 
 async def judge_account(
@@ -228,12 +245,15 @@ async def judge_account(
     # One pacer per account: the number crawl and the compliance graph spend one rate budget.
     pacer = new_pacer(settings)
     inventory = await crawl(settings, progress=progress, pacer=pacer)
+    crawled = time.monotonic()
     graph = await read_graph(inventory.records.values(), settings, resources_needed(policy), pacer)
+    graphed = time.monotonic()
     # Findings reach the history database and every report: they go through the Output first.
     evaluation = evaluate(inventory.records.values(), policy, started.date(), graph, output)
     # A number whose fields could not be read proves nothing: its open findings stay open.
     audited = AuditedNumbers(inventory, policy, output)
-    return Judged(target, settings, inventory, evaluation, output, audited, time.monotonic() - clock)
+    phases = {"crawl": crawled - clock, "graph": graphed - crawled, **evaluation.phases}
+    return Judged(target, settings, inventory, evaluation, output, audited, time.monotonic() - clock, phases)
 
 
 async def run_audit_async(
@@ -250,6 +270,7 @@ async def run_audit_async(
     output, evaluation = judged.output, judged.evaluation
     complete = judged.inventory.complete and not evaluation.errors
     notes = []
+    recording = time.monotonic()
     try:
         with History(history_path) as history:
             delta = history.record(
@@ -264,6 +285,7 @@ async def run_audit_async(
     except (sqlite3.Error, OSError) as error:
         notes.append(f"history not recorded in {history_path}: {error}")
         delta, trend = HistoryDelta([], [], None), []
+    phases = {**judged.phases, "history": time.monotonic() - recording}
     return AuditResult(
         target=target,
         settings=judged.settings,
@@ -277,6 +299,7 @@ async def run_audit_async(
         history_path=str(history_path),
         output=output,
         notes=notes,
+        phases=phases,
     )
 
 

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,10 @@ class Figures:
     exit_code: int
     summary: dict[str, object]
     report_mb: dict[str, float]
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: the audit's own ``run.phases`` (audit.json), ``audit.json`` (its mtime
+    minus audit.html's: it is written last and cannot hold its own time) and ``other`` (the rest
+    of the wall time: interpreter start, imports, console summary, exit)."""
 
     @property
     def s_per_100k(self) -> float:
@@ -111,6 +115,7 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
         out = work / f"n{numbers}"
         wall, peak, code = audit_child(served.base_url, out, concurrency)
     summary: dict[str, object] = {}
+    phases: dict[str, float] = {}
     try:
         with (out / "audit.json").open(encoding="utf-8") as handle:
             head = _json_head(handle.read(1 << 20))
@@ -119,10 +124,48 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
             "numbers_audited": head.get("numbers_audited"),
             "findings": dict(head.get("summary") or {}).get("findings"),
         }
+        phases = phases_of(head, out, wall)
     except (OSError, ValueError) as error:
         summary = {"error": str(error)}
     sizes = {name: (out / name).stat().st_size / 1e6 for name in REPORTS if (out / name).exists()}
-    return Figures(numbers, startup, wall, peak, code, summary, sizes)
+    return Figures(numbers, startup, wall, peak, code, summary, sizes, phases)
+
+
+def phases_of(head: dict[str, Any], out: Path, wall: float) -> dict[str, float]:
+    """The audit's ``run.phases``, audit.json's own writing time and the rest of ``wall``."""
+    phases = {k: float(v) for k, v in dict(dict(head.get("run") or {}).get("phases") or {}).items()}
+    if not phases:
+        return {}
+    # audit.json is written right after audit.html (audits.report.write_all).
+    written = (out / "audit.json").stat().st_mtime_ns - (out / "audit.html").stat().st_mtime_ns
+    phases["audit.json"] = max(written, 0) / 1e9
+    phases["other"] = max(wall - sum(phases.values()), 0.0)
+    return phases
+
+
+def phase_table(results: list[Figures]) -> list[str]:
+    """One line per phase: its seconds at each size, then its s-per-100k ratio to the smallest size.
+
+    A phase whose ratio grows with the size is the superlinear one.
+    """
+    measured = [f for f in results if f.phases]
+    if not measured:
+        return []
+    names = list(dict.fromkeys(name for f in measured for name in f.phases))
+    base = measured[0]
+    sizes = " | ".join(f"{f.numbers:>9,} s" for f in measured)
+    ratios = " | ".join(f"{f.numbers // 1000:>5}k ratio" for f in measured[1:])
+    lines = [f"  {'phase':<11} | {sizes}" + (f" | {ratios}" if ratios else "")]
+    for name in names:
+        seconds = [f.phases.get(name, 0.0) for f in measured]
+        first = base.phases.get(name, 0.0) / base.numbers
+        cells = " | ".join(f"{s:11.2f}" for s in seconds)
+        ratio_cells = " | ".join(
+            f"{(f.phases.get(name, 0.0) / f.numbers) / first:11.2f}" if first > 0 else f"{'-':>11}"
+            for f in measured[1:]
+        )
+        lines.append(f"  {name:<11} | {cells}" + (f" | {ratio_cells}" if ratio_cells else ""))
+    return lines
 
 
 def _json_head(text: str) -> dict[str, Any]:
@@ -160,6 +203,10 @@ def main() -> None:
             f"  {f.numbers:>11,} | {f.wall_s:7.1f} | {f.peak_mb:7.0f} | {f.s_per_100k:10.2f} | "
             f"{f.s_per_100k / base:17.2f} | {verdict}"
         )
+    table = phase_table(results)
+    if table:
+        print("\n  per phase (audit.json's run.phases; ratio: its s per 100k over the smallest size's)")
+        print("\n".join(table))
     print(
         "\n  report sizes (MB): "
         + "; ".join(
