@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audits.graph import Graph
-from audits.impact import impact_summary
+from audits.impact import ImpactTally
 from audits.model import Finding, NumberRecord
 from audits.output import Output
 from audits.policy import Policy
@@ -76,8 +76,8 @@ class Evaluation:
     impact: dict[str, Any] = field(default_factory=dict)
     """Per-subaccount summary of what cannot work today (audits.impact)."""
     phases: dict[str, float] = field(default_factory=dict)
-    """Seconds spent judging (``rules``: every rule over every number, findings stored) and
-    summarising the impact (``impact``): audit.json's ``run.phases`` (audits.run)."""
+    """Seconds spent judging (``rules``: every rule over every number, findings tallied for the
+    impact and stored) and summarising the impact (``impact``): audit.json's ``run.phases``."""
 
     @property
     def rules_settled(self) -> list[str]:
@@ -132,6 +132,9 @@ def evaluate(
         unsettled = {r.id for r in rules if r.needs}
     clock = time.perf_counter()
     store = FindingStore()
+    # The impact summary is tallied batch by batch: a number's findings are made (and stored)
+    # together, so they need not be read back from disk grouped by number (audits.impact).
+    tally = ImpactTally(all_rules)
     batch: list[Finding] = []
     clean = (output or Output()).findings
     failures: Counter[str] = Counter()
@@ -157,15 +160,17 @@ def evaluate(
                 batch.append(finding)
         if len(batch) >= BATCH:
             clean(batch)
+            tally.add(batch)
             store.extend(batch)
             batch.clear()
     clean(batch)
+    tally.add(batch)
     store.extend(batch)
     for rule_id, count in failures.items():
         if count > ERRORS_LISTED:
             errors.append(f"rule {rule_id} failed on {count - ERRORS_LISTED} more number(s)")
     judged = time.perf_counter()
-    impact = impact_summary(store, all_rules, today)
+    impact = tally.summary(today)
     return Evaluation(
         all_rules,
         store,

@@ -12,13 +12,18 @@ Built from the open (unwaived) findings of one evaluation:
   by urgency: a deadline first (fewest days left), then severity, then how many numbers wait.
 
 Only counts, a few sample numbers and the actions are kept, so the summary stays small for
-a million numbers: the findings are read grouped by number, ascending (a store sorts them on
-disk), so a count of distinct numbers needs only the last number it counted, and its
-sample is the first few.
+a million numbers: the findings arrive grouped by number (all of one number's findings one
+after the other), so a count of distinct numbers needs only the last number it counted, and
+its sample is the smallest few. The engine tallies each batch as the rules make it
+(:class:`ImpactTally`; a number's findings are made together), so a million findings are not
+read back and sorted on disk for this; :func:`impact_summary` sorts what it is given by
+number first. Either way the summary is the same: each action takes its fields from its
+finding on the smallest number, and actions that are equally urgent keep that number's order.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,7 +36,7 @@ from audits.spool import FindingStore
 if TYPE_CHECKING:
     from audits.rules.base import Rule
 
-__all__ = ["ACTIONS_LISTED", "SAMPLES", "impact_summary"]
+__all__ = ["ACTIONS_LISTED", "SAMPLES", "ImpactTally", "impact_summary"]
 
 SAMPLES = 5
 """Sample numbers kept per count and per action."""
@@ -43,7 +48,7 @@ _VOICE_PROFILE_RULES = ("profile-missing", "profile-unknown")
 
 @dataclass
 class _Count:
-    """Distinct numbers, fed in ascending order (grouped): a count, the last one and the first few."""
+    """Distinct numbers, fed grouped by number: a count, the last one and the smallest few."""
 
     count: int = 0
     last: str | None = None
@@ -54,8 +59,10 @@ class _Count:
             return
         self.last = number
         self.count += 1
-        if len(self.sample) < SAMPLES:
-            self.sample.append(number)
+        sample = self.sample
+        if len(sample) < SAMPLES or number < sample[-1]:
+            bisect.insort(sample, number)
+            del sample[SAMPLES:]
 
     def as_dict(self) -> dict[str, Any]:
         return {"numbers": self.count, "sample": list(self.sample)}
@@ -72,11 +79,14 @@ class _Action:
     action: str
     deadline: str | None
     days_left: int | None
+    origin: tuple[str, int]
+    """(number, position) of the finding it was made from: the smallest number's, the first of
+    its findings. Equally urgent actions are listed in this order."""
     numbers: _Count = field(default_factory=_Count)
 
-    def urgency(self) -> tuple[float, int, int, str]:
+    def urgency(self) -> tuple[float, int, int, str, tuple[str, int]]:
         days = float(self.days_left) if self.days_left is not None else float("inf")
-        return (days, -int(self.severity), -self.numbers.count, f"{self.rule} {self.id}")
+        return (days, -int(self.severity), -self.numbers.count, f"{self.rule} {self.id}", self.origin)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -115,79 +125,109 @@ def _blocked(finding: Finding, blocks: dict[str, str | None]) -> str | None:
 
 
 def impact_summary(findings: Iterable[Finding], rules: Iterable[Rule], today: dt.date) -> dict[str, Any]:
-    """The impact section of audit.json (see the module docstring)."""
-    blocks = {r.id: r.blocks for r in rules}
-    sms: dict[str, dict[str, _Count]] = defaultdict(lambda: defaultdict(_Count))
-    voice: dict[str, _Count] = defaultdict(_Count)
-    actions: dict[tuple[str, str, str], _Action] = {}
-    subaccounts: set[str] = set()
+    """The impact section of audit.json (see the module docstring), from findings in any order."""
+    tally = ImpactTally(rules)
     # Grouped by number, ascending: what _Count relies on.
     if isinstance(findings, FindingStore):
-        findings = findings.select(order="number, id")
+        tally.add(findings.select(order="number, id"))
     else:
-        findings = sorted(findings, key=lambda f: f.number)
-    for finding in findings:
-        if finding.waived:
-            continue
-        sub = finding.subaccount
-        kind = _blocked(finding, blocks)
-        if kind in ("sms-10dlc", "sms-tollfree"):
-            subaccounts.add(sub)
-            sms[sub]["all"].add(finding.number)
-            sms[sub]["10dlc" if kind == "sms-10dlc" else "tollfree"].add(finding.number)
-        elif kind == "voice-identity":
-            subaccounts.add(sub)
-            voice[sub].add(finding.number)
-        linked = finding.details.get("linked")
-        if not linked or not isinstance(linked, list):
-            continue
-        subaccounts.add(sub)
-        first = linked[0]
-        key = (sub, finding.rule, str(first.get("id")))
-        action = actions.get(key)
-        if action is None:
-            action = actions[key] = _Action(
-                subaccount=sub,
-                rule=finding.rule,
-                severity=finding.severity,
-                object=str(first.get("object")),
-                id=str(first.get("id")),
-                status=_status(first),
-                action=finding.details.get("action") or _ACTIONS.get(finding.rule, "see the finding"),
-                deadline=finding.details.get("deadline"),
-                days_left=finding.details.get("days_left"),
-            )
-        action.numbers.add(finding.number)
-    ordered = sorted(actions.values(), key=_Action.urgency)
-    per_sub: list[dict[str, Any]] = []
-    for sub in sorted(subaccounts):
-        mine = [a for a in ordered if a.subaccount == sub]
-        per_sub.append(
-            {
-                "subaccount": sub,
-                "cannot_send_sms": {
-                    "numbers": sms[sub]["all"].count,
-                    "10dlc": sms[sub]["10dlc"].as_dict(),
-                    "tollfree": sms[sub]["tollfree"].as_dict(),
-                },
-                "calls_without_identity": voice[sub].as_dict(),
-                "needs_human": len(mine),
-                "next_deadline": next((a.deadline for a in mine if a.deadline), None),
-            }
+        tally.add(sorted(findings, key=lambda f: f.number))
+    return tally.summary(today)
+
+
+class ImpactTally:
+    """The impact summary, fed findings grouped by number (every finding of a number in one
+    run, in any order of numbers): what the engine keeps as the rules judge each number."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.blocks = {r.id: r.blocks for r in rules}
+        self.sms: dict[str, dict[str, _Count]] = defaultdict(lambda: defaultdict(_Count))
+        self.voice: dict[str, _Count] = defaultdict(_Count)
+        self.actions: dict[tuple[str, str, str], _Action] = {}
+        self.subaccounts: set[str] = set()
+        self.position = 0
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        blocks, sms, voice, actions, subaccounts = (
+            self.blocks,
+            self.sms,
+            self.voice,
+            self.actions,
+            self.subaccounts,
         )
-    per_sub.sort(key=lambda s: -s["cannot_send_sms"]["numbers"] - s["calls_without_identity"]["numbers"])
-    return {
-        "as_of": today.isoformat(),
-        "totals": {
-            "cannot_send_sms": sum(c["all"].count for c in sms.values()),
-            "calls_without_identity": sum(c.count for c in voice.values()),
-            "needs_human": len(ordered),
-            "overdue": sum(1 for a in ordered if a.days_left is not None and a.days_left < 0),
-        },
-        "subaccounts": per_sub,
-        "actions": [a.as_dict() for a in ordered[:ACTIONS_LISTED]],
-        "actions_not_listed": max(0, len(ordered) - ACTIONS_LISTED),
-    }
+        for finding in findings:
+            self.position += 1
+            if finding.waived:
+                continue
+            sub = finding.subaccount
+            kind = _blocked(finding, blocks)
+            if kind in ("sms-10dlc", "sms-tollfree"):
+                subaccounts.add(sub)
+                sms[sub]["all"].add(finding.number)
+                sms[sub]["10dlc" if kind == "sms-10dlc" else "tollfree"].add(finding.number)
+            elif kind == "voice-identity":
+                subaccounts.add(sub)
+                voice[sub].add(finding.number)
+            linked = finding.details.get("linked")
+            if not linked or not isinstance(linked, list):
+                continue
+            subaccounts.add(sub)
+            first = linked[0]
+            key = (sub, finding.rule, str(first.get("id")))
+            origin = (finding.number, self.position)
+            action = actions.get(key)
+            if action is None or origin < action.origin:
+                # The finding on the smallest number describes the action (as if read in order).
+                made = _Action(
+                    subaccount=sub,
+                    rule=finding.rule,
+                    severity=finding.severity,
+                    object=str(first.get("object")),
+                    id=str(first.get("id")),
+                    status=_status(first),
+                    action=finding.details.get("action") or _ACTIONS.get(finding.rule, "see the finding"),
+                    deadline=finding.details.get("deadline"),
+                    days_left=finding.details.get("days_left"),
+                    origin=origin,
+                )
+                if action is not None:
+                    made.numbers = action.numbers
+                action = actions[key] = made
+            action.numbers.add(finding.number)
+
+    def summary(self, today: dt.date) -> dict[str, Any]:
+        """The impact section of audit.json."""
+        sms, voice = self.sms, self.voice
+        ordered = sorted(self.actions.values(), key=_Action.urgency)
+        per_sub: list[dict[str, Any]] = []
+        for sub in sorted(self.subaccounts):
+            mine = [a for a in ordered if a.subaccount == sub]
+            per_sub.append(
+                {
+                    "subaccount": sub,
+                    "cannot_send_sms": {
+                        "numbers": sms[sub]["all"].count,
+                        "10dlc": sms[sub]["10dlc"].as_dict(),
+                        "tollfree": sms[sub]["tollfree"].as_dict(),
+                    },
+                    "calls_without_identity": voice[sub].as_dict(),
+                    "needs_human": len(mine),
+                    "next_deadline": next((a.deadline for a in mine if a.deadline), None),
+                }
+            )
+        per_sub.sort(key=lambda s: -s["cannot_send_sms"]["numbers"] - s["calls_without_identity"]["numbers"])
+        return {
+            "as_of": today.isoformat(),
+            "totals": {
+                "cannot_send_sms": sum(c["all"].count for c in sms.values()),
+                "calls_without_identity": sum(c.count for c in voice.values()),
+                "needs_human": len(ordered),
+                "overdue": sum(1 for a in ordered if a.days_left is not None and a.days_left < 0),
+            },
+            "subaccounts": per_sub,
+            "actions": [a.as_dict() for a in ordered[:ACTIONS_LISTED]],
+            "actions_not_listed": max(0, len(ordered) - ACTIONS_LISTED),
+        }
 
 
 def _status(link: dict[str, Any]) -> str | None:

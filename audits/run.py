@@ -19,9 +19,9 @@ from audits.history import History, HistoryDelta, TrendPoint
 from audits.inventory import CrawlSettings, Inventory, crawl, new_pacer
 from audits.model import Severity
 from audits.output import Output
-from audits.policy import Policy
+from audits.policy import Policy, Scope
 from audits.progress import Progress
-from audits.spool import FindingRows
+from audits.spool import FindingRows, RecordStore
 from audits.target import AuditTarget
 
 __all__ = [
@@ -190,14 +190,24 @@ class AuditResult:
 
 
 class AuditedNumbers:
-    """The numbers every rule judged (read whole and in scope), made safe: re-iterable, never held whole."""
+    """The numbers every rule judged (read whole and in scope), made safe: re-iterable, never held whole.
+
+    In ascending order, whatever order the crawl read them in: the same inventory gives the same
+    list (a multi-account section's ``audited_numbers``, which a merge compares), and history
+    fills its index of them in key order. A policy that audits every number needs only the
+    readable records' numbers, none of the records decoded.
+    """
 
     def __init__(self, inventory: Inventory, policy: Policy, output: Output) -> None:
         self._inventory, self._policy, self._output = inventory, policy, output
 
     def __iter__(self) -> Iterator[str]:
-        scope, text = self._policy.scope, self._output.text
-        return (text(n) for n, r in self._inventory.records.items() if not r.problems and scope.includes(r))
+        scope, text, records = self._policy.scope, self._output.text, self._inventory.records
+        if isinstance(records, RecordStore):
+            if scope == Scope():
+                return (text(n) for n in records.readable_numbers())
+            return (text(n) for n, r in records.readable_by_number() if scope.includes(r))
+        return (text(n) for n, r in sorted(records.items()) if not r.problems and scope.includes(r))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

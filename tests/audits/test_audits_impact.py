@@ -120,3 +120,29 @@ def test_every_graph_rule_fires_on_the_emulator_demo(served: Callable[..., Any],
     header = paths["audit.csv"].read_text().splitlines()[0]
     assert "linked" in header.split(",")
     assert json.loads(paths["audit.json"].read_text())["impact"] == impact
+
+
+def test_impact_tallied_in_crawl_order_equals_impact_read_in_number_order() -> None:
+    """The engine tallies findings as the rules make them (numbers in crawl order, not sorted):
+    the same summary as reading them grouped by number, ascending (samples, counts, the
+    actions' fields, and equally urgent actions in the order of their smallest number)."""
+    import random
+
+    numbers = []
+    for index in range(60):
+        sub = ("SA1", "SA2", "SA3", None)[index % 4]
+        numbers.append(
+            us_local(
+                number=f"1415555{index:04d}", tendlc_campaign_id="C1", profile_uuid=None, sub_account=sub
+            )
+        )
+        numbers.append(us_tollfree(number=f"1800555{index:04d}", toll_free_sms_verification_id="tf-rejected"))
+    random.Random(3).shuffle(numbers)
+    evaluation = evaluate(numbers, Policy(), TODAY, demo_graph())
+    assert evaluation.impact == impact_summary(evaluation.findings, evaluation.rules, TODAY)
+    assert evaluation.impact == impact_summary(list(evaluation.findings), evaluation.rules, TODAY)
+    subs = {s["subaccount"]: s for s in evaluation.impact["subaccounts"]}
+    assert subs["SA1"]["cannot_send_sms"]["10dlc"]["sample"] == [f"1415555{i:04d}" for i in (0, 4, 8, 12, 16)]
+    # Equally urgent (same campaign, 15 numbers each): listed by their smallest number.
+    tied = [a["subaccount"] for a in evaluation.impact["actions"] if a["id"] == "C1"]
+    assert tied == ["SA1", "SA2", "SA3", "main"]

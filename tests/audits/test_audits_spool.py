@@ -199,3 +199,33 @@ def test_a_lone_surrogate_is_stored_not_a_crash(tmp_path: Path) -> None:
     listed = store.listing()
     assert listed.add_page([odd, odd]) == 1
     assert odd in listed
+
+
+def test_audited_numbers_are_the_readable_in_scope_numbers_ascending_whatever_the_read_order() -> None:
+    from audits.inventory import CrawlStats, Inventory
+    from audits.output import Output
+    from audits.policy import Scope
+    from audits.run import AuditedNumbers
+
+    read = [
+        us_local(number="14155550103"),
+        us_local(number="14155550101", sub_account="SA1"),
+        record(number="14155550104", sms_enabled="yes"),  # unreadable: judged by no rule
+        record(number="18005550100", number_type="tollfree"),
+        us_local(number="14155550102"),
+    ]
+    store = RecordStore()
+    for one in read:  # page by page, as a crawl reads them
+        store.put([one])
+    as_dict = {r.number: r for r in read}
+    for records in (store, as_dict):
+        inventory = Inventory(records, len(read), [], CrawlStats())
+        everything = AuditedNumbers(inventory, Policy(), Output())
+        assert list(everything) == ["14155550101", "14155550102", "14155550103", "18005550100"]
+        assert list(everything) == list(everything)  # re-iterable
+        local = AuditedNumbers(inventory, Policy(scope=Scope(number_types=frozenset({"local"}))), Output())
+        assert list(local) == ["14155550101", "14155550102", "14155550103"]
+        no_sa1 = Policy(scope=Scope(exclude_subaccounts=frozenset({"SA1"})))
+        outside_sa1 = AuditedNumbers(inventory, no_sa1, Output())
+        assert list(outside_sa1) == ["14155550102", "14155550103", "18005550100"]
+    assert store.unreadable() == 1
