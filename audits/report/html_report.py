@@ -81,22 +81,35 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _changes(doc: dict[str, Any]) -> dict[str, Any]:
-    # One pass keeping the first LISTED: the findings may be streamed from disk (audits.spool).
+def _changes_and_data(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The new/resolved lists and the findings table's data, from one pass over the findings.
+
+    One pass, keeping only what the page shows: the findings may be a million rows streamed
+    from disk (audits.spool), and each pass reads and decodes every one of them.
+    """
+    findings = doc["findings"]
+    whole = len(findings) <= INLINE
     new: list[dict[str, Any]] = []
     new_count = 0
-    for f in doc["findings"]:
+    per_rule: dict[str, int] = {}
+    kept = []
+    for f in findings:
         if f["new"] and not f["waived"]:
             new_count += 1
             if len(new) < LISTED:
                 new.append(f)
-    return {
+        seen = per_rule[f["rule"]] = per_rule.get(f["rule"], 0) + 1
+        if whole or seen <= PER_RULE:
+            kept.append(f)
+    changes = {
         "previous": doc["run"]["history"]["previous_run"],
         "new": new,
         "new_count": new_count,
         "resolved": doc["resolved"][:LISTED],
         "resolved_count": len(doc["resolved"]),
     }
+    omitted = {rule: n - PER_RULE for rule, n in per_rule.items() if not whole and n > PER_RULE}
+    return changes, _data(doc, kept, omitted)
 
 
 def _trend(doc: dict[str, Any]) -> dict[str, Any]:
@@ -163,21 +176,12 @@ def _message(finding: dict[str, Any]) -> str:
     return f"{finding['message']} [judged on: {linked}]" if linked else finding["message"]
 
 
-def _data(doc: dict[str, Any]) -> dict[str, Any]:
+def _data(doc: dict[str, Any], kept: list[dict[str, Any]], omitted: dict[str, int]) -> dict[str, Any]:
     """What the findings table's script reads; the template embeds it with ``tojson``.
 
-    Every finding up to INLINE of them; above, the first PER_RULE of each rule and ``omitted``
-    (findings of each rule left out, which the page names with their count).
+    Every finding up to INLINE of them; above, the first PER_RULE of each rule (``kept``) and
+    ``omitted`` (findings of each rule left out, which the page names with their count).
     """
-    findings = doc["findings"]
-    whole = len(findings) <= INLINE
-    per_rule: dict[str, int] = {}
-    kept = []
-    for f in findings:
-        seen = per_rule[f["rule"]] = per_rule.get(f["rule"], 0) + 1
-        if whole or seen <= PER_RULE:
-            kept.append(f)
-    omitted = {rule: n - PER_RULE for rule, n in per_rule.items() if not whole and n > PER_RULE}
     rows = [
         [
             f["number"],
@@ -200,23 +204,24 @@ def _data(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "rows": rows,
         "rules": rules,
-        "total": len(findings),
+        "total": len(doc["findings"]),
         "omitted": omitted,
         "per_rule": PER_RULE,
     }
 
 
 def render_html(doc: dict[str, Any]) -> str:
+    changes, data = _changes_and_data(doc)
     return html.render(
         "audit.html.j2",
         doc=doc,
         severities=SEVERITIES,
         listed=LISTED,
         summary=_summary(doc),
-        changes=_changes(doc),
+        changes=changes,
         trend=_trend(doc),
         findings_headers=FINDINGS_HEADERS,
-        data=_data(doc),
+        data=data,
         impact=doc.get("impact") or {},
     )
 
