@@ -67,6 +67,11 @@ class Figures:
     """Seconds per phase: the audit's own ``run.phases`` (audit.json), ``audit.json`` (its mtime
     minus audit.html's: it is written last and cannot hold its own time) and ``other`` (the rest
     of the wall time: interpreter start, imports, console summary, exit)."""
+    cpu_s: float = 0.0
+    """CPU seconds of the audit process (user + system, from wait4): its own work, whatever the
+    emulator took to answer."""
+    emulator_cpu_s: float = 0.0
+    """CPU seconds the emulator process spent while the audit ran (/proc; 0 where unavailable)."""
 
     @property
     def s_per_100k(self) -> float:
@@ -79,8 +84,9 @@ def _sizes() -> list[int]:
 
 def audit_child(
     base_url: str, out: Path, concurrency: int, profile: bool = False
-) -> tuple[float, float, int]:
-    """Run ``python -m audits`` against ``base_url``; its wall seconds, peak RSS (MB) and exit code."""
+) -> tuple[float, float, int, float]:
+    """Run ``python -m audits`` against ``base_url``; its wall seconds, peak RSS (MB), exit code
+    and CPU seconds (user + system)."""
     env = {**os.environ, "PLIVO_AUTH_ID": AUTH_ID, "PLIVO_AUTH_TOKEN": AUTH_TOKEN}
     command = [
         sys.executable,
@@ -104,7 +110,17 @@ def audit_child(
     wall = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in KiB on Linux; wait4 reports the child alone.
-    return wall, usage.ru_maxrss / 1024, process.returncode
+    return wall, usage.ru_maxrss / 1024, process.returncode, usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); the split starts at field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(numbers: int, work: Path, concurrency: int) -> Figures:
@@ -113,7 +129,9 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
     with spawn(*args, stop_timeout=30.0) as served:
         startup = time.monotonic() - started
         out = work / f"n{numbers}"
-        wall, peak, code = audit_child(served.base_url, out, concurrency)
+        emulator_before = cpu_seconds(served.pid)
+        wall, peak, code, cpu = audit_child(served.base_url, out, concurrency)
+        emulator_cpu = cpu_seconds(served.pid) - emulator_before
     summary: dict[str, object] = {}
     phases: dict[str, float] = {}
     try:
@@ -128,7 +146,7 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
     except (OSError, ValueError) as error:
         summary = {"error": str(error)}
     sizes = {name: (out / name).stat().st_size / 1e6 for name in REPORTS if (out / name).exists()}
-    return Figures(numbers, startup, wall, peak, code, summary, sizes, phases)
+    return Figures(numbers, startup, wall, peak, code, summary, sizes, phases, cpu, emulator_cpu)
 
 
 def phases_of(head: dict[str, Any], out: Path, wall: float) -> dict[str, float]:
@@ -191,17 +209,22 @@ def main() -> None:
         results.append(figures)
         print(
             f"  {numbers:>9,} numbers: {figures.wall_s:7.1f} s, peak {figures.peak_mb:6.0f} MB, "
-            f"exit {figures.exit_code}, {figures.summary} (emulator startup {figures.startup_s:.1f} s, "
-            "not counted)",
+            f"exit {figures.exit_code}, {figures.summary}; CPU: audit {figures.cpu_s:.1f} s, emulator "
+            f"{figures.emulator_cpu_s:.1f} s (emulator startup {figures.startup_s:.1f} s, not counted)",
             flush=True,
         )
     base = results[0].s_per_100k if results else 1.0
-    print("\n  numbers     | seconds | peak MB | s per 100k | ratio to smallest | goal <= 300 MB")
+    cpu_base = results[0].cpu_s / results[0].numbers if results and results[0].cpu_s else 0.0
+    print(
+        "\n  numbers     | seconds | peak MB | s per 100k | ratio to smallest | goal <= 300 MB "
+        "| audit CPU s | CPU ratio"
+    )
     for f in results:
         verdict = "met" if f.peak_mb <= GOAL_MB else "NOT MET"
+        cpu_ratio = f"{f.cpu_s / f.numbers / cpu_base:9.2f}" if cpu_base else f"{'-':>9}"
         print(
             f"  {f.numbers:>11,} | {f.wall_s:7.1f} | {f.peak_mb:7.0f} | {f.s_per_100k:10.2f} | "
-            f"{f.s_per_100k / base:17.2f} | {verdict}"
+            f"{f.s_per_100k / base:17.2f} | {verdict:<14} | {f.cpu_s:11.1f} | {cpu_ratio}"
         )
     table = phase_table(results)
     if table:
