@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import marshal
 import os
 import shutil
 import sqlite3
@@ -392,7 +393,7 @@ CREATE TABLE records (
     number TEXT NOT NULL UNIQUE,
     type TEXT,
     unreadable INTEGER NOT NULL,
-    data TEXT NOT NULL
+    data BLOB NOT NULL
 );
 CREATE TABLE listed (listing INTEGER NOT NULL, number TEXT NOT NULL, PRIMARY KEY (listing, number))
     WITHOUT ROWID;
@@ -400,10 +401,18 @@ CREATE INDEX records_unreadable ON records (unreadable) WHERE unreadable = 1;
 """
 
 
-def _record(data: str) -> NumberRecord:
-    values = json.loads(data)
+def _record(data: bytes) -> NumberRecord:
+    # Only this process's own scratch file (0600, in a 0700 directory) is ever read here.
+    return NumberRecord(*marshal.loads(data))  # noqa: S302
+
+
+def _record_data(record: NumberRecord) -> bytes:
+    """A record's fields as stored: marshal, not JSON. Every field is a str, bool, None or a tuple
+    of str, which marshal keeps exactly (a lone surrogate too), and it writes and reads them
+    several times faster: a million records are written once and read back twice."""
+    values = [getattr(record, name) for name in _RECORD_FIELDS]
     values[-1] = tuple(values[-1])  # problems
-    return NumberRecord(*values)
+    return marshal.dumps(tuple(values))
 
 
 class RecordStore:
@@ -425,7 +434,7 @@ class RecordStore:
                 _storable(r.number),
                 _storable((r.number_type or "").lower()),
                 int(bool(r.problems)),
-                json.dumps([getattr(r, name) for name in _RECORD_FIELDS], ensure_ascii=True),
+                _record_data(r),
             )
             for r in records
         ]
