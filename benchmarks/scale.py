@@ -64,9 +64,9 @@ class Figures:
     summary: dict[str, object]
     report_mb: dict[str, float]
     phases: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase: the audit's own ``run.phases`` (audit.json), ``audit.json`` (its mtime
-    minus audit.html's: it is written last and cannot hold its own time) and ``other`` (the rest
-    of the wall time: interpreter start, imports, console summary, exit)."""
+    """Seconds per phase: the audit's own ``run.phases`` (audit.json) and ``other`` (the rest of
+    the wall time: interpreter start, imports, writing audit.json's head and copying its lines,
+    console summary, exit)."""
     cpu_s: float = 0.0
     """CPU seconds of the audit process (user + system, from wait4): its own work, whatever the
     emulator took to answer."""
@@ -142,21 +142,18 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
             "numbers_audited": head.get("numbers_audited"),
             "findings": dict(head.get("summary") or {}).get("findings"),
         }
-        phases = phases_of(head, out, wall)
+        phases = phases_of(head, wall)
     except (OSError, ValueError) as error:
         summary = {"error": str(error)}
     sizes = {name: (out / name).stat().st_size / 1e6 for name in REPORTS if (out / name).exists()}
     return Figures(numbers, startup, wall, peak, code, summary, sizes, phases, cpu, emulator_cpu)
 
 
-def phases_of(head: dict[str, Any], out: Path, wall: float) -> dict[str, float]:
-    """The audit's ``run.phases``, audit.json's own writing time and the rest of ``wall``."""
+def phases_of(head: dict[str, Any], wall: float) -> dict[str, float]:
+    """The audit's ``run.phases`` and ``other``, the rest of ``wall``."""
     phases = {k: float(v) for k, v in dict(dict(head.get("run") or {}).get("phases") or {}).items()}
     if not phases:
         return {}
-    # audit.json is written right after audit.html (audits.report.write_all).
-    written = (out / "audit.json").stat().st_mtime_ns - (out / "audit.html").stat().st_mtime_ns
-    phases["audit.json"] = max(written, 0) / 1e9
     phases["other"] = max(wall - sum(phases.values()), 0.0)
     return phases
 

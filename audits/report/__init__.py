@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from audits.report.csv_report import write_csv
-from audits.report.html_report import write_html
-from audits.report.json_report import write_json
+from audits.report.csv_report import CsvRows, write_csv
+from audits.report.html_report import PageFindings, write_html
+from audits.report.json_report import FindingLines, write_json, write_json_with
 from audits.report.junit_report import write_junit
+from audits.spool import scratch_directory
+from audits.verdict import rule_verdicts
 
 __all__ = [
     "REPORT_FILES",
@@ -27,26 +32,65 @@ REPORT_FILES = ("audit.html", "audit.json", "audit.xml", "audit.csv")
 def write_all(document: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     """Write the four reports into ``out_dir`` (created if needed); name -> path.
 
-    audit.json is written last, so a whole audit.json means every report was written, and
-    so that it can say how long each of the others took: when the document times its run
-    (``run.phases``, audits.run), each report's seconds are added there under its file name.
-    audit.json cannot hold its own.
+    The findings are read once for all four: a million findings streamed from disk
+    (audits.spool) cost seconds per pass to read and decode. That one pass writes audit.csv's
+    rows and audit.json's finding lines (to a scratch file), keeps what audit.html shows and
+    tallies the JUnit verdicts (audits.verdict reads the pass); then audit.xml and audit.html
+    are written, and audit.json last: a whole audit.json means every report was written, and
+    when the document times its run (``run.phases``, audits.run) each report's seconds are
+    added there first. ``findings_read`` is the pass itself (reading and decoding the
+    findings, tallying the verdicts); each report's entry is its own share of the work.
+    audit.json's entry leaves out copying its lines after its head, done once it is written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in REPORT_FILES}
-    run = document.get("run")
-    phases = run.get("phases") if isinstance(run, dict) else None
-    for name, writer in (
-        ("audit.csv", write_csv),
-        ("audit.xml", write_junit),
-        ("audit.html", write_html),
-    ):
+    started = time.perf_counter()
+    spent = dict.fromkeys(("audit.json", "audit.csv", "audit.xml", "audit.html"), 0.0)
+    page = PageFindings(document)
+    handle, name = tempfile.mkstemp(prefix="audit-json-lines-", suffix=".txt", dir=scratch_directory())
+    os.close(handle)
+    lines_path = Path(name)
+    try:
+        with (
+            lines_path.open("w", encoding="utf-8") as lines_handle,
+            paths["audit.csv"].open("w", encoding="utf-8", newline="") as csv_handle,
+        ):
+            lines, rows = FindingLines(lines_handle), CsvRows(document, csv_handle)
+
+            def one_pass() -> Iterator[dict[str, Any]]:
+                clock = time.perf_counter
+                for finding in document["findings"]:
+                    t0 = clock()
+                    lines.add(finding)
+                    t1 = clock()
+                    rows.add(finding)
+                    t2 = clock()
+                    page.add(finding)
+                    spent["audit.json"] += t1 - t0
+                    spent["audit.csv"] += t2 - t1
+                    spent["audit.html"] += clock() - t2
+                    yield finding
+
+            findings = one_pass()
+            verdicts = rule_verdicts({**document, "findings": findings})
+            for _ in findings:  # whatever the verdicts left unread
+                pass
+        read = time.perf_counter() - started - sum(spent.values())
         clock = time.perf_counter()
-        writer(document, paths[name])
+        write_junit(document, paths["audit.xml"], verdicts)
+        spent["audit.xml"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        paths["audit.html"].write_text(page.render(), encoding="utf-8")
+        spent["audit.html"] += time.perf_counter() - clock
+        run = document.get("run")
+        phases = run.get("phases") if isinstance(run, dict) else None
         if isinstance(phases, dict):
-            phases[name] = round(time.perf_counter() - clock, 3)
-    write_json(document, paths["audit.json"])
+            phases["findings_read"] = round(read, 3)
+            phases.update((name, round(seconds, 3)) for name, seconds in spent.items())
+        write_json_with(document, paths["audit.json"], lines_path, lines.count)
+    finally:
+        lines_path.unlink(missing_ok=True)
     return paths
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from audits.report.html_report import linked_text
 
@@ -45,15 +45,18 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_csv(document: dict[str, Any], path: Path) -> None:
-    remediation = {r["id"]: r["remediation"] for r in document["run"]["rules"]}
-    # A multi-account audit (audits.accounts) says whose number each row is, first.
-    columns = ("account", *COLUMNS) if "accounts" in document else COLUMNS
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        # Each row is its list of cells in column order (a missing key is an empty cell), built
-        # straight from the finding: a million findings, each once.
-        write = csv.writer(handle).writerow
-        write(columns)
+class CsvRows:
+    """audit.csv as it is written: the header (and the INCOMPLETE row) first, then one row per
+    :meth:`add`. Each row is its list of cells in column order (a missing key is an empty
+    cell), built straight from the finding: a million findings, each once."""
+
+    def __init__(self, document: dict[str, Any], handle: IO[str]) -> None:
+        self.remediation = {r["id"]: r["remediation"] for r in document["run"]["rules"]}
+        # A multi-account audit (audits.accounts) says whose number each row is, first.
+        self.columns = ("account", *COLUMNS) if "accounts" in document else COLUMNS
+        self.from_finding = self.columns[:-2]  # every column but "linked" and "remediation"
+        self.write = csv.writer(handle).writerow
+        self.write(self.columns)
         if not document.get("complete", True):
             reasons = "; ".join(document.get("incomplete_reasons", []))
             notice = {
@@ -61,14 +64,21 @@ def write_csv(document: dict[str, Any], path: Path) -> None:
                 "message": _cell(f"inventory INCOMPLETE, so no number can be called clean: {reasons}"),
                 "remediation": "Fix what the reasons say and run the audit again.",
             }
-            write([notice.get(key, "") for key in columns])
-        from_finding = columns[:-2]  # every column but "linked" and "remediation"
+            self.write([notice.get(key, "") for key in self.columns])
+
+    def add(self, finding: dict[str, Any]) -> None:
+        get = finding.get
+        self.write(
+            [
+                *(_cell(get(key, "")) for key in self.from_finding),
+                _cell(linked_text(finding)),
+                _cell(self.remediation.get(finding["rule"], "")),
+            ]
+        )
+
+
+def write_csv(document: dict[str, Any], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        rows = CsvRows(document, handle)
         for finding in document["findings"]:
-            get = finding.get
-            write(
-                [
-                    *(_cell(get(key, "")) for key in from_finding),
-                    _cell(linked_text(finding)),
-                    _cell(remediation.get(finding["rule"], "")),
-                ]
-            )
+            rows.add(finding)

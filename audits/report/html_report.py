@@ -81,35 +81,54 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _changes_and_data(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The new/resolved lists and the findings table's data, from one pass over the findings.
+class PageFindings:
+    """What the page shows of the findings, fed one at a time (:meth:`add`): the first LISTED
+    new ones and the findings table's rows, and the counts.
 
-    One pass, keeping only what the page shows: the findings may be a million rows streamed
-    from disk (audits.spool), and each pass reads and decodes every one of them.
+    Only that is kept: the findings may be a million rows streamed from disk (audits.spool),
+    read once for every report (audits.report.write_all).
     """
-    findings = doc["findings"]
-    whole = len(findings) <= INLINE
-    new: list[dict[str, Any]] = []
-    new_count = 0
-    per_rule: dict[str, int] = {}
-    kept = []
-    for f in findings:
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.whole = len(doc["findings"]) <= INLINE
+        self.new: list[dict[str, Any]] = []
+        self.new_count = 0
+        self.per_rule: dict[str, int] = {}
+        self.kept: list[dict[str, Any]] = []
+
+    def add(self, f: dict[str, Any]) -> None:
         if f["new"] and not f["waived"]:
-            new_count += 1
-            if len(new) < LISTED:
-                new.append(f)
-        seen = per_rule[f["rule"]] = per_rule.get(f["rule"], 0) + 1
-        if whole or seen <= PER_RULE:
-            kept.append(f)
-    changes = {
-        "previous": doc["run"]["history"]["previous_run"],
-        "new": new,
-        "new_count": new_count,
-        "resolved": doc["resolved"][:LISTED],
-        "resolved_count": len(doc["resolved"]),
-    }
-    omitted = {rule: n - PER_RULE for rule, n in per_rule.items() if not whole and n > PER_RULE}
-    return changes, _data(doc, kept, omitted)
+            self.new_count += 1
+            if len(self.new) < LISTED:
+                self.new.append(f)
+        seen = self.per_rule[f["rule"]] = self.per_rule.get(f["rule"], 0) + 1
+        if self.whole or seen <= PER_RULE:
+            self.kept.append(f)
+
+    def render(self) -> str:
+        """The page, once every finding was added."""
+        doc = self.doc
+        changes = {
+            "previous": doc["run"]["history"]["previous_run"],
+            "new": self.new,
+            "new_count": self.new_count,
+            "resolved": doc["resolved"][:LISTED],
+            "resolved_count": len(doc["resolved"]),
+        }
+        omitted = {rule: n - PER_RULE for rule, n in self.per_rule.items() if not self.whole and n > PER_RULE}
+        return html.render(
+            "audit.html.j2",
+            doc=doc,
+            severities=SEVERITIES,
+            listed=LISTED,
+            summary=_summary(doc),
+            changes=changes,
+            trend=_trend(doc),
+            findings_headers=FINDINGS_HEADERS,
+            data=_data(doc, self.kept, omitted),
+            impact=doc.get("impact") or {},
+        )
 
 
 def _trend(doc: dict[str, Any]) -> dict[str, Any]:
@@ -211,19 +230,10 @@ def _data(doc: dict[str, Any], kept: list[dict[str, Any]], omitted: dict[str, in
 
 
 def render_html(doc: dict[str, Any]) -> str:
-    changes, data = _changes_and_data(doc)
-    return html.render(
-        "audit.html.j2",
-        doc=doc,
-        severities=SEVERITIES,
-        listed=LISTED,
-        summary=_summary(doc),
-        changes=changes,
-        trend=_trend(doc),
-        findings_headers=FINDINGS_HEADERS,
-        data=data,
-        impact=doc.get("impact") or {},
-    )
+    page = PageFindings(doc)
+    for finding in doc["findings"]:
+        page.add(finding)
+    return page.render()
 
 
 def write_html(document: dict[str, Any], path: Path) -> None:

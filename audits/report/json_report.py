@@ -3,23 +3,53 @@
 Findings are written one per line, streamed: an inventory of 100,000 numbers can
 have 60,000 findings, and encoding the document in one piece (the indenting
 encoder is pure Python and builds the whole text) doubled the audit's peak memory.
+
+``write_all`` (audits.report) encodes the finding lines during the one pass over the
+findings that feeds every report (:class:`FindingLines`, into a scratch file), then writes
+the document's head and copies the lines after it (:func:`write_json_with`): the head can
+then say how long the other reports took.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+
+class FindingLines:
+    """audit.json's finding lines, one per :meth:`add`, written to ``handle`` as they come."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.count = 0
+
+    def add(self, finding: dict[str, Any]) -> None:
+        self.handle.write(",\n  " if self.count else "\n  ")
+        self.handle.write(json.dumps(finding, default=str))
+        self.count += 1
+
+
+def _head(document: dict[str, Any]) -> str:
+    head = {key: value for key, value in document.items() if key != "findings"}
+    text = json.dumps(head, indent=1, default=str)
+    return text[: text.rindex("}")].rstrip() + (',\n "findings": [' if head else '\n "findings": [')
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:
-    head = {key: value for key, value in document.items() if key != "findings"}
-    findings = document.get("findings", [])
     with path.open("w", encoding="utf-8") as handle:
-        text = json.dumps(head, indent=1, default=str)
-        handle.write(text[: text.rindex("}")].rstrip())
-        handle.write(',\n "findings": [' if head else '\n "findings": [')
-        for index, finding in enumerate(findings):
-            handle.write(",\n  " if index else "\n  ")
-            handle.write(json.dumps(finding, default=str))
-        handle.write("\n ]\n}\n" if findings else "]\n}\n")
+        handle.write(_head(document))
+        lines = FindingLines(handle)
+        for finding in document.get("findings", []):
+            lines.add(finding)
+        handle.write("\n ]\n}\n" if lines.count else "]\n}\n")
+
+
+def write_json_with(document: dict[str, Any], path: Path, lines: Path, count: int) -> None:
+    """audit.json from its head and the ``count`` finding lines already written to ``lines``
+    (by a :class:`FindingLines`): the same file :func:`write_json` writes."""
+    with path.open("w", encoding="utf-8") as handle, lines.open(encoding="utf-8") as written:
+        handle.write(_head(document))
+        shutil.copyfileobj(written, handle, 1 << 20)
+        handle.write("\n ]\n}\n" if count else "]\n}\n")

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from audits.verdict import Outcome, rule_verdicts
+from audits.verdict import Outcome, RuleVerdict, rule_verdicts
 
 LISTED = 500
 """Findings listed per case; the rest are counted (audit.csv has them all)."""
@@ -31,14 +31,15 @@ def _lines(findings: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def write_junit(document: dict[str, Any], path: Path) -> None:
+def write_junit(document: dict[str, Any], path: Path, verdicts: list[RuleVerdict] | None = None) -> None:
+    """audit.xml; ``verdicts``: ``rule_verdicts(document)`` when already made (audits.report.write_all)."""
     duration = f"{document['run']['duration_s']:.3f}"
     root = ET.Element("testsuites", name=document["tool"])
     suite = ET.SubElement(
         root, "testsuite", name="plivo-number-audit.rules", timestamp=document["run"]["started_at"]
     )
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for verdict in rule_verdicts(document):
+    for verdict in rule_verdicts(document) if verdicts is None else verdicts:
         counts["tests"] += 1
         case = ET.SubElement(suite, "testcase", classname="audits.rules", name=verdict.rule_id, time="0")
         rule = verdict.rule

@@ -219,3 +219,30 @@ def test_a_hostile_string_in_any_field_comes_out_escaped(tmp_path: Path) -> None
     assert 'href="&lt;script&gt;' in outside_scripts  # the rule's doc link, escaped in an attribute
     data = page.split('<script id="audit-data" type="application/json">')[1].split("</script>")[0]
     assert json.loads(data)["rows"][0][8] == HOSTILE  # the script gets the text back exactly
+
+
+def test_write_all_writes_what_each_writer_writes_alone(tmp_path: Path) -> None:
+    """write_all reads the findings once for all four reports: the same files as four passes."""
+    from audits.report.csv_report import write_csv
+    from audits.report.json_report import write_json
+    from audits.report.junit_report import write_junit
+
+    failed = [us_local(number=f"1415555{i:04d}", tendlc_registration_status="FAILED") for i in range(9)]
+    numbers = [*NUMBERS, *failed]
+    complete = document(tmp_path / "a", numbers)
+    incomplete = document(tmp_path / "b", numbers, problems=["page at offset 20 failed"])
+    multi = {**complete, "accounts": [], "findings": [{**f, "account": "acme"} for f in complete["findings"]]}
+    empty = {**complete, "findings": []}
+    for index, doc in enumerate((complete, incomplete, multi, empty)):
+        together = write_all(doc, tmp_path / f"all{index}")
+        alone = tmp_path / f"alone{index}"
+        alone.mkdir()
+        write_json(doc, alone / "audit.json")
+        write_csv(doc, alone / "audit.csv")
+        write_junit(doc, alone / "audit.xml")
+        (alone / "audit.html").write_text(render_html(doc), encoding="utf-8")
+        for name, path in together.items():
+            assert path.read_bytes() == (alone / name).read_bytes(), (index, name)
+        assert json.loads(together["audit.json"].read_text()) == json.loads(
+            json.dumps({**doc, "findings": list(doc["findings"])}, default=str)
+        )
