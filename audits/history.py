@@ -229,18 +229,16 @@ class History:
                     batch.clear()
             db.executemany("INSERT OR IGNORE INTO temp.audited VALUES (?)", batch)
             audited = db.execute("SELECT COUNT(*) FROM temp.audited").fetchone()[0]
-            # Every finding new, then those already open keep their first-seen date.
-            db.execute("UPDATE run.findings SET new = 1, first_seen = ?", (now,))
+            # Every finding new (first seen now, so 0 days old), then those already open keep
+            # their first-seen date and count their age from it: one pass over every finding,
+            # a second only over those already open.
+            db.execute("UPDATE run.findings SET new = 1, first_seen = ?, age_days = 0", (now,))
             db.execute(
-                "UPDATE run.findings AS f SET new = 0, first_seen = o.first_seen "
+                "UPDATE run.findings AS f SET new = 0, first_seen = o.first_seen, age_days = "
+                "MAX(0, CAST(julianday(?) - julianday(substr(o.first_seen, 1, 10)) AS INTEGER)) "
                 "FROM main.open_findings AS o WHERE o.target = ? "
                 "AND o.number = f.number AND o.rule = f.rule AND o.key = f.key",
-                (target,),
-            )
-            db.execute(
-                "UPDATE run.findings SET age_days = "
-                "MAX(0, CAST(julianday(?) - julianday(substr(first_seen, 1, 10)) AS INTEGER))",
-                (started_at.date().isoformat(),),
+                (started_at.date().isoformat(), target),
             )
             gone = (
                 "FROM main.open_findings AS o WHERE o.target = ? "
