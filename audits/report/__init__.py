@@ -48,9 +48,9 @@ def write_all(document: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     started = time.perf_counter()
     spent = dict.fromkeys(("audit.json", "audit.csv", "audit.xml", "audit.html"), 0.0)
     page = PageFindings(document)
-    handle, name = tempfile.mkstemp(prefix="audit-json-lines-", suffix=".txt", dir=scratch_directory())
+    handle, lines_name = tempfile.mkstemp(prefix="audit-json-lines-", suffix=".txt", dir=scratch_directory())
     os.close(handle)
-    lines_path = Path(name)
+    lines_path = Path(lines_name)
     try:
         with (
             lines_path.open("w", encoding="utf-8") as lines_handle,

@@ -49,7 +49,8 @@ def write_json(document: dict[str, Any], path: Path) -> None:
 def write_json_with(document: dict[str, Any], path: Path, lines: Path, count: int) -> None:
     """audit.json from its head and the ``count`` finding lines already written to ``lines``
     (by a :class:`FindingLines`): the same file :func:`write_json` writes."""
-    with path.open("w", encoding="utf-8") as handle, lines.open(encoding="utf-8") as written:
-        handle.write(_head(document))
+    # Bytes copied as they are: the lines were written as UTF-8, and need no decoding again.
+    with path.open("wb") as handle, lines.open("rb") as written:
+        handle.write(_head(document).encode("utf-8"))
         shutil.copyfileobj(written, handle, 1 << 20)
-        handle.write("\n ]\n}\n" if count else "]\n}\n")
+        handle.write(b"\n ]\n}\n" if count else b"]\n}\n")
