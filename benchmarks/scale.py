@@ -170,7 +170,7 @@ def phase_table(results: list[Figures]) -> list[str]:
     base = measured[0]
     sizes = " | ".join(f"{f.numbers:>9,} s" for f in measured)
     ratios = " | ".join(f"{f.numbers // 1000:>5}k ratio" for f in measured[1:])
-    lines = [f"  {'phase':<11} | {sizes}" + (f" | {ratios}" if ratios else "")]
+    lines = [f"  {'phase':<13} | {sizes}" + (f" | {ratios}" if ratios else "")]
     for name in names:
         seconds = [f.phases.get(name, 0.0) for f in measured]
         first = base.phases.get(name, 0.0) / base.numbers
@@ -179,7 +179,7 @@ def phase_table(results: list[Figures]) -> list[str]:
             f"{(f.phases.get(name, 0.0) / f.numbers) / first:11.2f}" if first > 0 else f"{'-':>11}"
             for f in measured[1:]
         )
-        lines.append(f"  {name:<11} | {cells}" + (f" | {ratio_cells}" if ratio_cells else ""))
+        lines.append(f"  {name:<13} | {cells}" + (f" | {ratio_cells}" if ratio_cells else ""))
     return lines
 
 
