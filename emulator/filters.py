@@ -47,6 +47,9 @@ class FilterRule:
     name: str
     describe: str
     compile: Compiler
+    equality: Callable[[Any], tuple[str, Any]] | None = None
+    """For "a property equals a value": the (property, value) a request's value means, so
+    the store can answer from an index of that property instead of scanning every number."""
 
     def __repr__(self) -> str:
         return f"<FilterRule {self.name}: {self.describe}>"
@@ -59,6 +62,11 @@ def _equals(prop: str, mapping: Mapping[str, Any] | None = None) -> Compiler:
         return lambda fields: fields.get(prop) == wanted
 
     return compile_
+
+
+def _equality(prop: str, mapping: Mapping[str, Any] | None = None) -> Callable[[Any], tuple[str, Any]]:
+    # The same reading as _equals, as data.
+    return lambda value: (prop, mapping.get(value, value) if mapping else value)
 
 
 def _compares(prop: str, op: str) -> Compiler:
@@ -112,6 +120,7 @@ def _rule(param: dict[str, Any], props: dict[str, Any], by_documented_name: dict
             name,
             f"{target['property']} via {target['values']}",
             _equals(target["property"], target["values"]),
+            _equality(target["property"], target["values"]),
         )
     if "x-filter-compares" in param:
         target = param["x-filter-compares"]
@@ -127,7 +136,7 @@ def _rule(param: dict[str, Any], props: dict[str, Any], by_documented_name: dict
         raise LookupError(
             f"listNumbers parameter {name!r} has no meaning the emulator can derive from the spec"
         )
-    return FilterRule(name, f"{prop} equals", _equals(prop))
+    return FilterRule(name, f"{prop} equals", _equals(prop), _equality(prop))
 
 
 def _every(checks: list[Check]) -> Check:
@@ -147,13 +156,19 @@ def _every(checks: list[Check]) -> Check:
 class ListFilter:
     """The filters of one list request, in spec order; hashable key for the store's cache."""
 
-    __slots__ = ("key", "matches", "params")
+    __slots__ = ("equality", "key", "matches", "params")
 
     def __init__(self, rules: Mapping[str, FilterRule], params: Mapping[str, Any]) -> None:
         self.params = {name: params[name] for name in rules if name in params}
         self.key = tuple(self.params.items())
         checks = [rules[name].compile(value) for name, value in self.params.items()]
         self.matches: Check = _every(checks)
+        self.equality: tuple[str, Any] | None = None
+        """(property, value) when the filter is one equality (``type=tollfree``), else None."""
+        if len(self.params) == 1:
+            ((name, value),) = self.params.items()
+            equality = rules[name].equality
+            self.equality = equality(value) if equality is not None else None
 
     @property
     def empty(self) -> bool:

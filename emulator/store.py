@@ -6,7 +6,10 @@ loop or on several threads (an app served by uvicorn and called in-process at th
 same time). Numbers live in a dict; each main account keeps its numbers in a
 sorted list, which is the stable list order. Filtered orders are cached per
 (caller, filter) and the cache is dropped on every write, so paging through one
-filter costs one O(n) scan.
+filter costs one O(n) scan. A filter that is one equality (``type=tollfree``) is
+answered from an index of that property instead, built in one pass for every value at
+once and dropped on every write: a crawler's per-type totals cost one scan, not one
+per type (five 50 ms scans at 100,000 numbers held every other request up for 0.25 s).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class NumberFilter(Protocol):
     @property
     def empty(self) -> bool: ...
 
+    # Optional: ``equality``, (property, value) when the filter is one equality; filters
+    # without it (the defect and variant wrappers) are scanned.
+
     def matches(self, fields: Mapping[str, Any]) -> bool: ...
 
 
@@ -56,6 +62,8 @@ class NumberStore:
         self._order: dict[str, list[str]] = {}
         self._rows: dict[str, list[Fields]] = {}
         self._cache: OrderedDict[tuple[Any, ...], list[Fields]] = OrderedDict()
+        # Per (main account, property): the account's rows grouped by that property's value.
+        self._indexes: dict[tuple[str, str], dict[Any, list[Fields]]] = {}
         self.version = 0
         for owned in numbers:
             # Values are JSON scalars, so a shallow copy keeps the caller's objects untouched.
@@ -110,12 +118,31 @@ class NumberStore:
         elif number_filter.empty:
             # The rows list is the answer; unrent replaces it rather than mutating it.
             result = rows
+        elif (equality := getattr(number_filter, "equality", None)) is not None:
+            result = self._equal(principal.main_auth_id, rows, *equality)
         else:
             result = [fields for fields in rows if matches(fields)]
         self._cache[key] = result
         if len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
         return result
+
+    def _equal(self, owner: str, rows: list[Fields], prop: str, wanted: Any) -> list[Fields]:
+        """The rows whose ``prop`` equals ``wanted``, in list order, from the property's index."""
+        index = self._indexes.get((owner, prop))
+        if index is None:
+            index = {}
+            try:
+                for fields in rows:
+                    index.setdefault(fields.get(prop), []).append(fields)
+            except TypeError:
+                # A value that cannot be a key (a list in a hand-written --inventory): scan.
+                return [fields for fields in rows if fields.get(prop) == wanted]
+            self._indexes[(owner, prop)] = index
+        try:
+            return index.get(wanted, [])
+        except TypeError:
+            return [fields for fields in rows if fields.get(prop) == wanted]
 
     def modify(
         self, principal: Principal, number: str, change: Callable[[Mapping[str, Any]], Mapping[str, Any]]
@@ -164,3 +191,4 @@ class NumberStore:
     def _written(self) -> None:
         self.version += 1
         self._cache.clear()
+        self._indexes.clear()

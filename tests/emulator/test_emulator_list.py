@@ -265,6 +265,18 @@ def test_cache_follows_writes(main_api: Api) -> None:
     assert number not in [o["number"] for o in after["objects"]]
 
 
+def test_an_equality_filter_index_follows_updates(main_api: Api) -> None:
+    # One equality (alias=..., type=...) is answered from an index of the property, built on
+    # first use; an update must be seen by the next list as it is by a scan.
+    assert main_api.page(alias="renamed-by-the-test")["meta"]["total_count"] == 0
+    local = main_api.page(type="local")
+    number = local["objects"][0]["number"]
+    assert main_api.update(number, alias="renamed-by-the-test").status_code == 202
+    renamed = main_api.page(alias="renamed-by-the-test")
+    assert [o["number"] for o in renamed["objects"]] == [number]
+    assert main_api.page(type="local")["meta"]["total_count"] == local["meta"]["total_count"]
+
+
 def test_an_empty_prefix_filters_nothing(app: Starlette, main_api: Api, demo: DemoCredentials) -> None:
     # The spec no longer requires a non-empty prefix (the page is silent); every number
     # starts with "".
