@@ -54,6 +54,21 @@ def test_reads_exactly_the_inventory(served: Served) -> None:
     assert sum(inventory.stats.type_totals.values()) == 300
 
 
+def test_the_per_type_totals_are_asked_in_the_opening_burst_not_after_the_last_page(served: Served) -> None:
+    # Asked last, each was a round trip past the last page; against a rate limit, in a window
+    # of its own. The workers ask first, two at a time here, and the list is judged as before.
+    with served(numbers=300) as (app, target):
+        inventory = run_crawl(target, concurrency=2)
+        queries = [dict(p.split("=") for p in r.query.split("&")) for r in app.state.request_log]
+    assert inventory.complete
+    assert sum(inventory.stats.type_totals.values()) == 300
+    checks = [i for i, q in enumerate(queries) if "type" in q]
+    assert len(checks) == len(documented_types())
+    # Page one, then the two workers' first requests are type totals until none is left.
+    assert checks == list(range(1, 1 + len(documented_types())))
+    assert queries[-1].get("type") is None
+
+
 def test_empty_account_is_complete(served: Served) -> None:
     with served(numbers=0) as (_app, target):
         inventory = run_crawl(target)
