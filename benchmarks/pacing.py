@@ -18,7 +18,8 @@ anchored on the answers). Printed side by side, from one run:
 The emulator runs in a child process of its own (this module with ``--serve``, so it can
 record when it admitted each request) and so does the crawl (benchmarks.audit's child), so
 server, client and measurement share no GIL. Environment: PACING_BENCH_NUMBERS (default
-100000), PACING_BENCH_LATENCY (seconds, default 0.05).
+100000), PACING_BENCH_LATENCY (seconds, default 0.05), PACING_BENCH_CONCURRENCY (the
+crawler's ``concurrency``; default: the crawler's own default).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def server_view(times: list[float]) -> tuple[int, float | None]:
 def main() -> None:
     numbers = int(os.environ.get("PACING_BENCH_NUMBERS", 100_000))
     latency = float(os.environ.get("PACING_BENCH_LATENCY", 0.05))
+    concurrency = os.environ.get("PACING_BENCH_CONCURRENCY", "")
     pages = -(-numbers // PAGE)
     work = Path(tempfile.mkdtemp(prefix="pacing-bench-"))
     times_file = work / "admitted.json"
@@ -99,7 +101,8 @@ def main() -> None:
         assert server.stdout is not None
         try:
             base_url = json.loads(server.stdout.readline())["base_url"]
-            crawl = _child(base_url, "crawl", work / "crawl")
+            options = {"concurrency": int(concurrency)} if concurrency else {}
+            crawl = _child(base_url, "crawl", work / "crawl", **options)
         finally:
             server.stdin.close()
             server.wait(timeout=60)
