@@ -102,6 +102,10 @@ def scratch_directory() -> str:
     return _process_dir
 
 
+_encode_data = json.JSONEncoder(ensure_ascii=True, default=str).encode
+"""``json.dumps(value, ensure_ascii=True, default=str)`` without an encoder built per finding."""
+
+
 def _storable(text: str | None) -> str | None:
     """``text`` as SQLite can hold it: a lone surrogate (a hostile server's JSON can carry
     one) cannot be encoded as UTF-8, so it is kept as its ``\\udxxx`` escape. The reports
@@ -184,12 +188,8 @@ class FindingStore:
                 int(f.new),
                 _storable(f.first_seen),
                 f.age_days,
-                json.dumps(
-                    [f.message, f.number_type, f.country, f.waiver, f.details],
-                    # ASCII escapes keep lone surrogates round-trippable through SQLite.
-                    ensure_ascii=True,
-                    default=str,
-                ),
+                # ASCII escapes keep lone surrogates round-trippable through SQLite.
+                _encode_data([f.message, f.number_type, f.country, f.waiver, f.details]),
             )
             for f in findings
         ]
