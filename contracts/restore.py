@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 
 from contracts.curl import describe_exchange
-from contracts.target import NUMBER_PATH, Target
+from contracts.target import Target
+from openapi.operations import UPDATE, match_path
 
 __all__ = [
     "RESTORABLE",
@@ -154,11 +155,15 @@ def around_update(target: Target, case: Any) -> Iterator[None]:
     """On a live target, snapshot the number an update case names and restore it afterwards."""
     method = str(getattr(case, "method", "")).upper()
     path = str(getattr(case, "formatted_path", "") or "")
-    match = NUMBER_PATH.search(path)
-    if not target.live or method != "POST" or match is None:
+    # The spec's path templates say which number the case names (openapi.operations). The
+    # formatted path is the path exactly as the case sends it, with no query string: taken
+    # verbatim (decoded=True: neither percent-decoded nor cut at "?" or "#"), so the snapshot
+    # reads the very path the update is sent to.
+    found = match_path(path, decoded=True)
+    number = found.number if found is not None else None
+    if not target.live or found is None or number is None or found.operation(method) != UPDATE:
         yield
         return
-    number = match["number"]
     before = snapshot(target, number)
     try:
         yield

@@ -64,8 +64,6 @@ __all__ = [
 ]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-NUMBER_PATH = re.compile(r"/v1/Account/(?P<auth_id>[^/]+)/Number/(?P<number>[^/]+)/?$")
-COLLECTION_PATH = re.compile(r"/v1/Account/(?P<auth_id>[^/]+)/Number/?$")
 EmulatorMode = Literal["asgi", "http"]
 
 # Loopback only: the suite never reaches out on its own. A user-named --base-url is the
