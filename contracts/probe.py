@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from contracts.target import RATE_LIMIT_PAUSES, Target, shown_url
+from contracts.target import RATE_LIMIT_MAX_WAIT_S, RATE_LIMIT_RETRIES, Target, shown_url
 from openapi.bounded import BodyTooLarge, DeadlineExceeded
 from openapi.redaction import Redactor
 
@@ -63,9 +63,7 @@ def probe(target: Target, deadline_s: float) -> None:
     thread = threading.Thread(target=attempt, name="contracts-probe", daemon=True)
     thread.start()
     # On a live target the guard waits out a 429 a few times, each try within the deadline.
-    patience = (
-        (deadline_s * (len(RATE_LIMIT_PAUSES) + 1) + sum(RATE_LIMIT_PAUSES)) if target.live else deadline_s
-    )
+    patience = (deadline_s * (RATE_LIMIT_RETRIES + 1) + RATE_LIMIT_MAX_WAIT_S) if target.live else deadline_s
     thread.join(patience + GRACE_S)
     redactor = target.redactor
     where = shown_url(target.base_url)
@@ -188,8 +186,8 @@ def _explain_response(response: httpx.Response, target: Target) -> tuple[str, st
         )
     if status == 429:
         return (
-            f"it answered 429 Too Many Requests to {request}, still after waiting "
-            f"{sum(RATE_LIMIT_PAUSES):g} s",
+            f"it answered 429 Too Many Requests to {request}, still after waiting it out "
+            f"{RATE_LIMIT_RETRIES} times",
             "wait for the account's rate limit to reset (another run or client may be using it), "
             "or lower --max-rate",
         )

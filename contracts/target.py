@@ -38,12 +38,14 @@ from contracts.provenance import Constraint
 from openapi import Level
 from openapi.bounded import DeadlineExceeded, Limits, send
 from openapi.operations import match_path
-from openapi.pacing import Pacer
+from openapi.pacing import Backoff, Pacer
 from openapi.redaction import Redactor, strip_userinfo
+from openapi.retry_after import retry_after
 
 __all__ = [
     "DEFAULT_REQUEST_TIMEOUT",
-    "RATE_LIMIT_PAUSES",
+    "RATE_LIMIT_MAX_WAIT_S",
+    "RATE_LIMIT_RETRIES",
     "SAFE_METHODS",
     "BoundedHTTPTransport",
     "Credentials",
@@ -60,6 +62,7 @@ __all__ = [
     "build_target",
     "live_credentials",
     "parse_unrent",
+    "rate_limit_backoff",
     "shown_url",
 ]
 
@@ -164,8 +167,22 @@ class WritePolicy:
 Listener = Callable[[httpx.Request, httpx.Response], None]
 
 
-# Plivo answers 429 beyond 300 requests per 5 s and documents no Retry-After.
-RATE_LIMIT_PAUSES = (1.0, 2.0, 5.0)
+# Plivo answers 429 beyond 300 requests per 5 s and documents no Retry-After. On a live
+# target a 429 is retried at most RATE_LIMIT_RETRIES times, each after the target pacer's
+# pause (openapi.pacing: seeded exponential backoff with full jitter, up to 1, 2 and 4 s;
+# a Retry-After believed up to RATE_LIMIT_CAP_S, so a hostile 10**9 s costs the cap; and
+# every caller held and the pace 5% slower). The cap is one Plivo window: by then the
+# requests that filled it have left it.
+RATE_LIMIT_RETRIES = 3
+RATE_LIMIT_BASE_S = 1.0
+RATE_LIMIT_CAP_S = 5.0
+RATE_LIMIT_MAX_WAIT_S = RATE_LIMIT_RETRIES * RATE_LIMIT_CAP_S
+"""The longest a request waits out 429s in all (what the live probe allows for)."""
+
+
+def rate_limit_backoff(seed: int = 0) -> Backoff:
+    """The contract suite's backoff between 429 retries, seeded with the run's seed (replayable)."""
+    return Backoff(seed, base=RATE_LIMIT_BASE_S, cap=RATE_LIMIT_CAP_S, attempts=RATE_LIMIT_RETRIES + 1)
 
 
 _DEADLINE = threading.local()
@@ -265,8 +282,10 @@ class BoundedHTTPTransport(httpx.HTTPTransport):
 class GuardedTransport(httpx.BaseTransport):
     """An httpx transport that consults the write policy before anything leaves.
 
-    On a live target it also paces requests and waits out a 429 a few times, so the
-    account's rate limit does not turn into test failures. Listeners see every exchange
+    On a live target it also paces requests and waits out a 429 up to
+    :data:`RATE_LIMIT_RETRIES` times with the pacer's pause (``Pacer.pause_sync``), so the
+    account's rate limit does not turn into test failures; each retry takes a pacer slot of
+    its own. Only here: nothing else in the suite retries. Listeners see every exchange
     that was sent (the coverage report is one). Every exchange is bounded by ``limits``
     (:func:`openapi.bounded.send`): a total deadline and a cap on the decoded body.
     """
@@ -283,7 +302,7 @@ class GuardedTransport(httpx.BaseTransport):
         self.policy = policy
         # scheme://host:port every request must go to (None: anywhere, for tests' mocks).
         self.origin = _origin(httpx.URL(origin)) if origin else None
-        self.pacer = pacer or Pacer(0)
+        self.pacer = pacer or Pacer(0, backoff=rate_limit_backoff())
         self.limits = limits or Limits(deadline_s=DEFAULT_REQUEST_TIMEOUT, max_bytes=MAX_BODY_BYTES)
         self.listeners: list[Listener] = []
         # The inner transport behind a client of its own: openapi.bounded sends through a client.
@@ -327,11 +346,14 @@ class GuardedTransport(httpx.BaseTransport):
         self.pacer.wait()
         response = self._exchange(request)
         if self.policy.live:
-            for pause in RATE_LIMIT_PAUSES:
+            for attempt in range(1, RATE_LIMIT_RETRIES + 1):
                 if response.status_code != 429:
                     break
+                hint = retry_after(response)
                 response.close()
-                time.sleep(pause)
+                # refused=True: the account's budget is spent for every caller, not only this one.
+                self.pacer.pause_sync(attempt, hint, refused=True)
+                self.pacer.wait()
                 response = self._exchange(request)
         if self.listeners:
             for listener in self.listeners:
@@ -502,7 +524,7 @@ class Target:
     level: Level
     unrentable: frozenset[str]
     inner: httpx.BaseTransport
-    pacer: Pacer = field(default_factory=lambda: Pacer(0))
+    pacer: Pacer = field(default_factory=lambda: Pacer(0, backoff=rate_limit_backoff()))
     limits: Limits = field(
         default_factory=lambda: Limits(deadline_s=DEFAULT_REQUEST_TIMEOUT, max_bytes=MAX_BODY_BYTES)
     )
@@ -643,7 +665,7 @@ def _live_target(options: TargetOptions) -> Target:
         level=options.level,
         unrentable=options.unrent,
         inner=BoundedHTTPTransport(),
-        pacer=Pacer(options.rate),
+        pacer=Pacer(options.rate, backoff=rate_limit_backoff(options.seed)),
         limits=Limits(deadline_s=options.request_timeout, max_bytes=MAX_BODY_BYTES),
         subaccount=_env_credentials("PLIVO_SUBACCOUNT_AUTH_ID", "PLIVO_SUBACCOUNT_AUTH_TOKEN"),
         other_account=_env_credentials("PLIVO_OTHER_AUTH_ID", "PLIVO_OTHER_AUTH_TOKEN"),
