@@ -2,10 +2,10 @@
 
 The same :class:`contracts.provenance.Constraint` as every other rule (documented rules fail
 at every level, observed ones under ``--strict``), quoting the pages of
-``openapi/COMPLIANCE-SOURCES.md``. They are kept in their own registry, listed in their own
-section of ``openapi/PROVENANCE.md`` (``python -m contracts.compliance_rules`` prints it; a
-test keeps the two equal), until they join ``contracts.provenance.CONSTRAINTS``. The exact
-refusal statuses and the error body reuse ``status-codes``, ``error-body`` and
+``openapi/COMPLIANCE-SOURCES.md``, registered in the one registry
+(``contracts.provenance.CONSTRAINTS``) in a section of their own, which is their section of
+``openapi/PROVENANCE.md`` (``python -m contracts.provenance`` prints the whole file). The
+exact refusal statuses and the error body reuse ``status-codes``, ``error-body`` and
 ``invalid-input-refused``: Plivo's SDKs map statuses alike for every resource.
 
 :func:`schema_errors` validates an answer against a schema of ``openapi/compliance.yaml``
@@ -17,18 +17,35 @@ from __future__ import annotations
 from typing import Any
 
 import openapi
-from contracts.provenance import KINDS, Constraint
+from contracts.provenance import COMPLIANCE, Constraint, Kind, constraint, section
 
-__all__ = ["COMPLIANCE_CONSTRAINTS", "schema_errors", "table"]
+__all__ = [
+    "AUTH",
+    "FILTER",
+    "ISOLATION",
+    "LIST_META",
+    "PAGINATION",
+    "PAGINATION_SDK",
+    "READABLE",
+    "SCHEMA",
+    "UNKNOWN_ID",
+    "schema_errors",
+]
 
-COMPLIANCE_CONSTRAINTS: dict[str, Constraint] = {}
+section(
+    COMPLIANCE,
+    "Compliance reads (`contracts/test_compliance.py`)",
+    "Defined in `contracts/compliance_rules.py`. Sources are the pages quoted in\n"
+    "`openapi/COMPLIANCE-SOURCES.md`. The exact refusal statuses, the error body and `limit=21`\n"
+    "refused with 400 are judged by `status-codes`, `error-body` and `invalid-input-refused` above.\n"
+    "A family whose list answers 403 or 404 (not enabled on the account) is skipped with that\n"
+    "reason.",
+)
 
 
-def _rule(id: str, kind: Any, rule: str, source: str) -> Constraint:
-    made = Constraint(id, kind, rule, source)
-    if COMPLIANCE_CONSTRAINTS.setdefault(id, made) != made:
-        raise ValueError(f"compliance constraint {id} is defined twice, differently")
-    return made
+def _rule(id: str, kind: Kind, rule: str, source: str) -> Constraint:
+    """A compliance rule, registered in the one registry (ids unique across every section)."""
+    return constraint(id, kind, rule, source, section=COMPLIANCE)
 
 
 SCHEMA = _rule(
@@ -101,21 +118,9 @@ ISOLATION = _rule(
 )
 
 
-def table() -> str:
-    """The compliance rules as a Markdown table (the section of ``openapi/PROVENANCE.md``)."""
-    rows = ["| id | provenance | rule | source |", "|---|---|---|---|"]
-    for item in sorted(COMPLIANCE_CONSTRAINTS.values(), key=lambda c: (KINDS.index(c.kind), c.id)):
-        rows.append(f"| `{item.id}` | {item.kind} | {item.rule} | {item.source} |")
-    return "\n".join(rows)
-
-
 _URI = "urn:plivo-number-contracts:compliance.yaml"
 
 
 def schema_errors(instance: Any, name: str, level: openapi.Level) -> list[str]:
     """``"$.where: what"`` for each violation of compliance.yaml's schema ``name`` at ``level``."""
     return openapi.compliance_schema_errors(instance, name, level)
-
-
-if __name__ == "__main__":
-    print(table())

@@ -11,21 +11,76 @@ three provenances:
   a warning in the run summary.
 
 A correct target that differs from our emulator where the page allows it must pass the
-default run. ``python -m contracts.provenance`` prints the table of every constraint;
-``openapi/PROVENANCE.md`` is that table, checked against this registry by a test.
+default run.
+
+:data:`CONSTRAINTS` is the one registry of every rule, in sections: the Number API's rules
+(defined here) and the compliance reads' (:mod:`contracts.compliance_rules` defines them
+and registers them here; importing this module imports that one, so the registry is
+always whole). An id is unique across sections. ``openapi/PROVENANCE.md`` is generated
+from it (:func:`document`): ``python -m contracts.provenance`` prints the file, ``--write``
+rewrites it, ``--check`` says whether it is current; a test keeps the two equal.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
-from collections.abc import MutableMapping
+import sys
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
-__all__ = ["CONSTRAINTS", "Constraint", "Kind", "constraint", "enforce"]
+__all__ = [
+    "COMPLIANCE",
+    "CONSTRAINTS",
+    "NUMBERS",
+    "PROVENANCE_MD",
+    "SECTIONS",
+    "Constraint",
+    "Kind",
+    "Section",
+    "constraint",
+    "constraints",
+    "document",
+    "enforce",
+    "section",
+    "table",
+]
 
 Kind = Literal["documented", "observed", "ours"]
 KINDS: tuple[Kind, ...] = ("documented", "observed", "ours")
+
+
+PROVENANCE_MD = Path(__file__).resolve().parents[1] / "openapi" / "PROVENANCE.md"
+"""The generated file (:func:`document`)."""
+
+NUMBERS = "numbers"
+"""The Number API's rules (contracts/test_*.py but test_compliance.py)."""
+COMPLIANCE = "compliance"
+"""The compliance reads' rules (contracts/test_compliance.py, defined in contracts.compliance_rules)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the registry with a section of ``openapi/PROVENANCE.md`` of its own."""
+
+    id: str
+    title: str
+    intro: str
+    """Markdown between the section's heading and its table (may be empty)."""
+
+
+SECTIONS: dict[str, Section] = {}
+
+
+def section(id: str, title: str, intro: str = "") -> Section:
+    """Register a section (once per id), listed in PROVENANCE.md in the order registered."""
+    made = Section(id, title, intro)
+    known = SECTIONS.setdefault(id, made)
+    if known != made:
+        raise ValueError(f"section {id} is defined twice, differently")
+    return known
 
 
 @dataclass(frozen=True)
@@ -36,6 +91,7 @@ class Constraint:
     kind: Kind
     rule: str
     source: str
+    section: str = NUMBERS
 
     def fails(self, strict: bool) -> bool:
         """Whether breaking this rule fails the run (otherwise it is a warning)."""
@@ -48,11 +104,14 @@ class Constraint:
 CONSTRAINTS: dict[str, Constraint] = {}
 
 
-def constraint(id: str, kind: Kind, rule: str, source: str) -> Constraint:
-    """Register a constraint (once per id; a second, different definition is a programming error)."""
+def constraint(id: str, kind: Kind, rule: str, source: str, *, section: str = NUMBERS) -> Constraint:
+    """Register a constraint in ``section`` (once per id across every section; a second,
+    different definition is a programming error)."""
     if kind not in KINDS:
         raise ValueError(f"constraint {id}: kind {kind!r} is not one of {KINDS}")
-    made = Constraint(id, kind, rule, source)
+    if section not in SECTIONS:
+        raise ValueError(f"constraint {id}: no section {section!r} (register it with section() first)")
+    made = Constraint(id, kind, rule, source, section)
     known = CONSTRAINTS.setdefault(id, made)
     if known != made:
         raise ValueError(f"constraint {id} is defined twice, differently: {known} and {made}")
@@ -82,21 +141,138 @@ def enforce(
         warnings[key] = warnings.get(key, 0) + 1
 
 
-def table() -> str:
-    """Every registered constraint as a Markdown table (what ``openapi/PROVENANCE.md`` holds)."""
+def constraints(section: str = NUMBERS) -> dict[str, Constraint]:
+    """The constraints of one section, by id (a view of :data:`CONSTRAINTS`, not a registry)."""
+    if section not in SECTIONS:
+        raise ValueError(f"no section {section!r}; there are {sorted(SECTIONS)}")
+    return {id: c for id, c in CONSTRAINTS.items() if c.section == section}
+
+
+def table(section: str = NUMBERS) -> str:
+    """One section's constraints as a Markdown table (as ``openapi/PROVENANCE.md`` holds it)."""
     rows = [
         "| id | provenance | rule | source |",
         "|---|---|---|---|",
     ]
-    for item in sorted(CONSTRAINTS.values(), key=lambda c: (KINDS.index(c.kind), c.id)):
+    for item in sorted(constraints(section).values(), key=lambda c: (KINDS.index(c.kind), c.id)):
         rows.append(f"| `{item.id}` | {item.kind} | {item.rule} | {item.source} |")
     return "\n".join(rows)
+
+
+def document() -> str:
+    """The whole of ``openapi/PROVENANCE.md``: the preamble, then each section's intro and table."""
+    changes = "".join(f"| {was} | {now} | {why} |\n" for was, now, why in CHANGED_IN_ISSUE_10)
+    head = "| was enforced as documented | now | why |\n|---|---|---|\n"
+    parts = [_PREAMBLE.format(changes=(head + changes).rstrip("\n"))]
+    for part in SECTIONS.values():
+        parts.append(f"## {part.title}\n\n" + (f"{part.intro}\n\n" if part.intro else "") + table(part.id))
+    return "\n\n".join(parts) + "\n"
 
 
 # --- The catalogue. Quotes are from tests/fixtures/seed/account-phone-numbers.md ("page");
 # "SDK README" is tests/fixtures/plivo-sdk/README.md; D-numbers are rows of openapi/DISCREPANCIES.md.
 
 PAGE = "page"
+
+# Rows of "Constraints whose provenance changed (issue 10)": (was enforced as documented, now, why).
+CHANGED_IN_ISSUE_10: tuple[tuple[str, str, str], ...] = (
+    (
+        "update body required",
+        "dropped (ours)",
+        "every argument on the page is optional (D25)",
+    ),
+    (
+        "`number_startswith` non-empty",
+        "dropped (ours)",
+        "the page says nothing of empty values (D26)",
+    ),
+    (
+        "update answers 202",
+        "ours: a warning; 200 and 202 declared",
+        "the page gives no status code (D14)",
+    ),
+    (
+        'error body `{"error": string}`, JSON content type',
+        "observed (`--strict`)",
+        "the page documents no error (D15)",
+    ),
+    (
+        "401 / 404 / 400 / 405 exact statuses",
+        "observed (`--strict`); the refusal itself (4xx) stays documented where the page implies it",
+        "SDK status mapping only (D35)",
+    ),
+    (
+        "invalid input refused rather than clamped or ignored",
+        "observed (`--strict`)",
+        "plivo-python validates client-side; the page does not say (D17)",
+    ),
+    (
+        "list envelope, `meta` keys, `next`/`previous` as paths, meta echoes and counts",
+        "observed (`--strict`)",
+        "the page shows no list response (D34)",
+    ),
+    (
+        "the 14 keys every object carries, `api_id` on get, decimal rates, digit-only numbers",
+        "observed (`--strict`)",
+        "recorded responses only (D9, D8, D11)",
+    ),
+    (
+        "services all-of (numbers with more services included)",
+        "observed (`--strict`); every listed service on each returned number stays documented",
+        'SDK docstrings read "only" (D28)',
+    ),
+    (
+        "the unfiltered list is every number",
+        "ours: a warning; type filters judged against the per-type lists",
+        "SDK docstrings say type defaults to local (D29)",
+    ),
+    (
+        "updates accepted as a form",
+        "ours: a warning; the file declares JSON only (form in `x-tolerated-content`)",
+        "the page's example and every SDK send JSON",
+    ),
+    (
+        "`number` in the path is any string",
+        'documented pattern digits (optional "+"): a target may refuse anything else',
+        '"The phone number."',
+    ),
+    (
+        "a filter judged on objects that lack the property it reads",
+        "not judged (neither expected nor unexpected); a skip when no object shows it",
+        "D9: not every object carries every key",
+    ),
+    (
+        "`registered` selects only COMPLETED",
+        "at the default level also REGISTERED (`observed-synonyms`)",
+        "D4",
+    ),
+)
+
+_PREAMBLE = """\
+# Provenance of every rule the contract suite can fail a target on
+
+Generated from the one registry of `contracts/provenance.py` (the compliance rules are
+defined in `contracts/compliance_rules.py` and register there) with
+`python -m contracts.provenance --write`; a test keeps the two equal, so edit the
+registry, not this file. Sources: **page** is Plivo's documentation page
+(`tests/fixtures/seed/account-phone-numbers.md`), **SDK README** is
+`tests/fixtures/plivo-sdk/README.md`, D-numbers are rows of `DISCREPANCIES.md`.
+
+| provenance | default run | `--strict` |
+|---|---|---|
+| documented | fails | fails |
+| observed | warning in the run summary | fails |
+| ours | warning in the run summary | warning in the run summary |
+
+The spec file follows the same rule: it holds only what every source allows (what stock
+tools read), and `x-strict` blocks hold the observed constraints that `--strict` adds.
+`x-provenance` beside a constraint in the spec says where it comes from.
+
+## Constraints whose provenance changed (issue 10)
+
+{changes}"""
+
+section(NUMBERS, "Every constraint")
 
 # Documented: the page states it.
 SCHEMA_DOCUMENTED = constraint(
@@ -279,5 +455,36 @@ UNFILTERED_IS_EVERYTHING = constraint(
 )
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m contracts.provenance [--write | --check]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m contracts.provenance",
+        description="Print openapi/PROVENANCE.md as the constraint registry makes it.",
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", action="store_true", help=f"rewrite {PROVENANCE_MD}")
+    action.add_argument("--check", action="store_true", help="exit 1 if the file is not current")
+    args = parser.parse_args(argv)
+    text = document()
+    if args.write:
+        PROVENANCE_MD.write_text(text, encoding="utf-8")
+        return 0
+    if args.check:
+        current = PROVENANCE_MD.read_text(encoding="utf-8") if PROVENANCE_MD.exists() else ""
+        if current != text:
+            print(f"{PROVENANCE_MD} is out of date: python -m contracts.provenance --write", file=sys.stderr)
+            return 1
+        return 0
+    sys.stdout.write(text)
+    return 0
+
+
+# The compliance rules register into this registry when their module is imported: import it
+# here, last (this module is whole by now), so whoever imports this module sees every rule.
+from contracts import compliance_rules  # noqa: E402, F401
+
 if __name__ == "__main__":
-    print(table())
+    # Run as a script this file is __main__, a second copy: the registry is the imported module's.
+    from contracts.provenance import main as _main
+
+    raise SystemExit(_main())

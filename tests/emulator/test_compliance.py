@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 import openapi
-from contracts import compliance_rules
+from contracts import provenance
 from emulator import EmulatorConfig, create_app
 from emulator.compliance import RESOURCES, ComplianceGraph, schema_errors
 from emulator.inventory import InventoryError
@@ -442,6 +442,6 @@ def test_a_file_may_name_ids_it_has_no_objects_for(tmp_path: Path) -> None:
 
 def test_the_contract_rules_table_is_in_provenance_md() -> None:
     table = (openapi.SPEC_PATH.parent / "PROVENANCE.md").read_text(encoding="utf-8")
-    assert compliance_rules.table() in table, "regenerate: python -m contracts.compliance_rules"
-    assert all("page" in rule.source for rule in compliance_rules.COMPLIANCE_CONSTRAINTS.values()
+    assert provenance.table(provenance.COMPLIANCE) in table, "regenerate: python -m contracts.provenance"
+    assert all("page" in rule.source for rule in provenance.constraints(provenance.COMPLIANCE).values()
                if rule.kind == "documented")  # fmt: skip
