@@ -38,7 +38,7 @@ from contracts.provenance import Constraint
 from openapi import Level
 from openapi.bounded import DeadlineExceeded, Limits, send
 from openapi.operations import match_path
-from openapi.pacing import Backoff, Pacer
+from openapi.pacing import PLIVO_WINDOW_S, Backoff, Pacer
 from openapi.redaction import Redactor, strip_userinfo
 from openapi.retry_after import retry_after
 
@@ -172,7 +172,11 @@ Listener = Callable[[httpx.Request, httpx.Response], None]
 # pause (openapi.pacing: seeded exponential backoff with full jitter, up to 1, 2 and 4 s;
 # a Retry-After believed up to RATE_LIMIT_CAP_S, so a hostile 10**9 s costs the cap; and
 # every caller held and the pace 5% slower). The cap is one Plivo window: by then the
-# requests that filled it have left it.
+# requests that filled it have left it. Without a Retry-After the last retry waits at least
+# what is left of one window since the first 429 (jitter alone may add up to less): the
+# window that was full has then passed, so a 429 handed on to the checks is one a patient
+# client would get too, not one the jitter drew (the rate-limit variants of the kill
+# matrix, served unpaced on loopback, rely on it).
 RATE_LIMIT_RETRIES = 3
 RATE_LIMIT_BASE_S = 1.0
 RATE_LIMIT_CAP_S = 5.0
@@ -346,13 +350,17 @@ class GuardedTransport(httpx.BaseTransport):
         self.pacer.wait()
         response = self._exchange(request)
         if self.policy.live:
+            waited = 0.0
             for attempt in range(1, RATE_LIMIT_RETRIES + 1):
                 if response.status_code != 429:
                     break
                 hint = retry_after(response)
+                if hint is None and attempt == RATE_LIMIT_RETRIES:
+                    # The last try comes a whole window after the first 429 (see RATE_LIMIT_RETRIES).
+                    hint = max(PLIVO_WINDOW_S - waited, 0.0)
                 response.close()
                 # refused=True: the account's budget is spent for every caller, not only this one.
-                self.pacer.pause_sync(attempt, hint, refused=True)
+                waited += self.pacer.pause_sync(attempt, hint, refused=True)
                 self.pacer.wait()
                 response = self._exchange(request)
         if self.listeners:

@@ -22,7 +22,7 @@ from contracts.target import (
     build_target,
     rate_limit_backoff,
 )
-from openapi.pacing import Budget, Pacer
+from openapi.pacing import PLIVO_WINDOW_S, Budget, Pacer
 from openapi.retry_after import parse_retry_after
 
 COLLECTION = "/v1/Account/MAXXXXXXXXXXXXXXXXXX/Number/"
@@ -110,6 +110,22 @@ def test_a_429_forever_ends_after_three_retries_and_is_seen() -> None:
     assert all(r.is_closed for r in exchanged[:-1])
     assert recorded.slept == [RATE_LIMIT_CAP_S] * RATE_LIMIT_RETRIES
     assert sum(recorded.slept) <= RATE_LIMIT_MAX_WAIT_S
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, SEED])
+def test_without_retry_after_the_last_retry_comes_a_window_after_the_first_429(seed: int) -> None:
+    recorded = _Recorded(seed=seed)
+    answers = iter(_too_many() for _ in range(100))
+    client, exchanged = _through(answers, recorded.pacer)
+
+    assert client.get(COLLECTION).status_code == 429
+    assert len(exchanged) == RATE_LIMIT_RETRIES + 1
+    # Jittered backoff first; the last pause at least what is left of Plivo's 5 s window.
+    replay = rate_limit_backoff(seed)
+    first = [replay.delay(1), replay.delay(2)]
+    assert recorded.slept[:2] == first
+    assert recorded.slept[2] == replay.delay(3, max(PLIVO_WINDOW_S - sum(first), 0.0))
+    assert sum(recorded.slept) >= PLIVO_WINDOW_S
 
 
 def test_a_429_slows_and_holds_a_budgeted_pacer() -> None:
