@@ -122,24 +122,27 @@ def send(client: httpx.Client, request: httpx.Request, limits: Limits = DEFAULT_
 async def send_async(
     client: httpx.AsyncClient, request: httpx.Request, limits: Limits = DEFAULT_LIMITS
 ) -> httpx.Response:
-    """The async face of :func:`send`; here the deadline cancels the exchange outright."""
+    """The async face of :func:`send`; here the deadline cancels the exchange outright.
 
-    async def exchange() -> httpx.Response:
-        started = time.monotonic()
-        response = await client.send(request, stream=True)
-        try:
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limits.max_bytes:
-                    raise _too_large(request, limits)
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
-        return _finish(response, chunks, started)
-
+    ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11 wait_for loses a
+    cancellation that arrives as the exchange completes (it returns the answer instead), so
+    a crawl cancelled at its deadline kept workers running on closed clients for tens of
+    seconds. The timeout scope also runs the exchange in the caller's task, not a new one.
+    """
+    started = time.monotonic()
     try:
-        return await asyncio.wait_for(exchange(), timeout=limits.deadline_s)
+        async with asyncio.timeout(limits.deadline_s):
+            response = await client.send(request, stream=True)
+            try:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limits.max_bytes:
+                        raise _too_large(request, limits)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
     except TimeoutError:
         raise _too_slow(request, limits) from None
+    return _finish(response, chunks, started)
