@@ -69,6 +69,47 @@ def test_the_per_type_totals_are_asked_in_the_opening_burst_not_after_the_last_p
     assert queries[-1].get("type") is None
 
 
+def test_a_deadline_mid_crawl_loses_no_page_that_was_read(served: Served) -> None:
+    # Pages are stored by a task of their own while the workers send; the deadline cancels
+    # the crawl with pages queued, and every page read must still be in the inventory.
+    # 200 pages at 50 ms need 0.5 s at least (10 rounds of 20 workers); the deadline is 0.3 s.
+    async def crawl_and_look_around(settings: CrawlSettings) -> tuple[Inventory, set[asyncio.Task[Any]]]:
+        inventory = await crawl(settings)
+        return inventory, asyncio.all_tasks() - {asyncio.current_task()}
+
+    with served(numbers=4000, faults=Faults(latency=0.05)) as (_app, target):
+        settings = settings_for(target, deadline=0.3, rate=None, type_check=False)
+        inventory, left = asyncio.run(crawl_and_look_around(settings))
+    # Nothing of the crawl runs on past its deadline (asyncio.wait_for on 3.11 could lose the
+    # cancellation and leave workers crawling on closed clients for tens of seconds).
+    assert left == set()
+    assert not inventory.complete
+    assert any("deadline of 0.3 s" in p for p in inventory.problems)
+    assert 0 < inventory.stats.pages_read < 200
+    assert len(inventory) == 20 * inventory.stats.pages_read
+
+
+def test_an_error_storing_a_page_stops_the_crawl_incomplete_not_hung(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audits.spool import RecordStore
+
+    put = RecordStore.put
+    calls = []
+
+    def failing_put(self: RecordStore, records: Any) -> None:
+        calls.append(1)
+        if len(calls) == 4:
+            raise OSError("disk full (the test's)")
+        put(self, records)
+
+    monkeypatch.setattr(RecordStore, "put", failing_put)
+    with served(numbers=600) as (_app, target):
+        inventory = asyncio.run(asyncio.wait_for(crawl(settings_for(target, rate=None)), timeout=60))
+    assert not inventory.complete
+    assert any("unexpected error: OSError: disk full (the test's)" in p for p in inventory.problems)
+
+
 def test_empty_account_is_complete(served: Served) -> None:
     with served(numbers=0) as (_app, target):
         inventory = run_crawl(target)
