@@ -53,6 +53,10 @@ class NumberStore:
     """Thread-safe store of numbers, answering as a given Principal sees them."""
 
     CACHE_SIZE = 128
+    EAGER_INDEXES = ("number_type",)
+    """Indexed as the store is built: every crawler that checks its count lists by type, and
+    the first such request would otherwise hold every other one up for the scan (57 ms at
+    100,000 numbers, in the middle of a rate-limited crawl's opening burst)."""
 
     def __init__(self, numbers: Iterable[OwnedNumber] = ()) -> None:
         self._lock = threading.Lock()
@@ -72,6 +76,8 @@ class NumberStore:
         for owner, order in self._order.items():
             order.sort()
             self._rows[owner] = [self._entries[number].fields for number in order]
+            for prop in self.EAGER_INDEXES:
+                self._equal(owner, self._rows[owner], prop, None)
 
     def __len__(self) -> int:
         return len(self._entries)
