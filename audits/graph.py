@@ -36,7 +36,6 @@ import contextlib
 import datetime as dt
 import enum
 import json
-import math
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from audits.inventory import RETRYABLE_STATUS, USER_AGENT, CrawlSettings
 from audits.model import NumberRecord, json_type
 from openapi.bounded import BodyTooLarge, DeadlineExceeded, Limits, send_async
 from openapi.pacing import Pacer
+from openapi.retry_after import retry_after as _retry_after
 
 __all__ = [
     "BRANDS",
@@ -399,14 +399,6 @@ def _error_text(response: httpx.Response, quote: Any) -> str:
     except (ValueError, AttributeError, RecursionError):
         error = None
     return f" ({quote(str(error))})" if error else ""
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        seconds = float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _objects(resource: Resource, body: Any) -> list[dict[str, Any]] | None:
