@@ -398,6 +398,9 @@ CREATE TABLE records (
 CREATE TABLE listed (listing INTEGER NOT NULL, number TEXT NOT NULL, PRIMARY KEY (listing, number))
     WITHOUT ROWID;
 CREATE INDEX records_unreadable ON records (unreadable) WHERE unreadable = 1;
+-- The per-type cross-check counts each type once the list is read: five full scans of the
+-- table (60 ms at 100,000 numbers) on the crawl's clock without it.
+CREATE INDEX records_type ON records (type);
 """
 
 
