@@ -92,3 +92,19 @@ def test_a_server_stricter_than_the_budget_is_retried_and_slows_the_crawl() -> N
     assert inventory.stats.final_rate is not None
     assert inventory.stats.final_rate < 20.0
     assert "slowed" in inventory.stats.pacer
+
+
+def test_the_pacing_benchmark_reads_where_the_time_went_from_the_servers_clock() -> None:
+    from benchmarks.pacing import server_view
+
+    # 650 requests under 300 per 5 s: three bursts 1 ms apart inside, each window W + 70 ms
+    # after the one before (the answer-anchored pacer's latency and margin).
+    times = [i * 0.001 for i in range(300)]
+    times += [5.07 + i * 0.001 for i in range(300)]
+    times += [10.14 + i * 0.001 for i in range(50)]
+    busiest, tightest, chain_start, step = server_view(times)
+    assert busiest == 300
+    assert tightest == pytest.approx(0.07)
+    # The last request (649) waited on 349, which waited on 49: the 50th of the opening burst.
+    assert chain_start == pytest.approx(0.049)
+    assert step == pytest.approx(0.07)
