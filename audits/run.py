@@ -66,6 +66,9 @@ class AuditResult:
     ``impact``, ``history``): audit.json's ``run.phases``, with ``summary`` (the document's
     counts) and each report but audit.json added as they are written (audits.report). Empty
     for an account section of a multi-account run: its timings would differ from a merge's."""
+    phases_cpu: dict[str, float] = field(default_factory=dict)
+    """This process's CPU seconds in the phases that wait on the server (``crawl``, ``graph``):
+    the rest of their wall time was the server answering. audit.json's ``run.phases_cpu``."""
 
     @property
     def complete(self) -> bool:
@@ -151,6 +154,11 @@ class AuditResult:
                 "duration_s": round(self.duration_s, 3),
                 # Where the time went, so a slow nightly run says which phase grew.
                 **({"phases": phases} if phases else {}),
+                **(
+                    {"phases_cpu": {name: round(s, 3) for name, s in self.phases_cpu.items()}}
+                    if phases and self.phases_cpu
+                    else {}
+                ),
                 "rules": [r.describe() for r in self.evaluation.rules],
                 "policy": self.policy.describe(),
                 "crawl": {"settings": settings, "stats": self.inventory.stats.as_dict()},
@@ -230,6 +238,8 @@ class Judged:
     duration_s: float
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds of ``crawl``, ``graph``, ``rules`` and ``impact`` (AuditResult.phases)."""
+    phases_cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds of ``crawl`` and ``graph`` (AuditResult.phases_cpu)."""
 
 
 async def judge_account(
@@ -244,7 +254,7 @@ async def judge_account(
     The one per-account step of a single-target run and of a multi-account run
     (audits.accounts), so both judge an account alike.
     """
-    clock = time.monotonic()
+    clock, cpu = time.monotonic(), time.process_time()
     settings = CrawlSettings(
         base_url=target.base_url,
         auth_id=target.auth_id,
@@ -255,15 +265,17 @@ async def judge_account(
     # One pacer per account: the number crawl and the compliance graph spend one rate budget.
     pacer = new_pacer(settings)
     inventory = await crawl(settings, progress=progress, pacer=pacer)
-    crawled = time.monotonic()
+    crawled, crawled_cpu = time.monotonic(), time.process_time()
     graph = await read_graph(inventory.records.values(), settings, resources_needed(policy), pacer)
-    graphed = time.monotonic()
+    graphed, graphed_cpu = time.monotonic(), time.process_time()
     # Findings reach the history database and every report: they go through the Output first.
     evaluation = evaluate(inventory.records.values(), policy, started.date(), graph, output)
     # A number whose fields could not be read proves nothing: its open findings stay open.
     audited = AuditedNumbers(inventory, policy, output)
     phases = {"crawl": crawled - clock, "graph": graphed - crawled, **evaluation.phases}
-    return Judged(target, settings, inventory, evaluation, output, audited, time.monotonic() - clock, phases)
+    phases_cpu = {"crawl": crawled_cpu - cpu, "graph": graphed_cpu - crawled_cpu}
+    duration = time.monotonic() - clock
+    return Judged(target, settings, inventory, evaluation, output, audited, duration, phases, phases_cpu)
 
 
 async def run_audit_async(
@@ -310,6 +322,7 @@ async def run_audit_async(
         output=output,
         notes=notes,
         phases=phases,
+        phases_cpu=judged.phases_cpu,
     )
 
 

@@ -72,6 +72,8 @@ class Figures:
     emulator took to answer."""
     emulator_cpu_s: float = 0.0
     """CPU seconds the emulator process spent while the audit ran (/proc; 0 where unavailable)."""
+    phases_cpu: dict[str, float] = field(default_factory=dict)
+    """The audit's own CPU seconds in the phases that wait on the server (``run.phases_cpu``)."""
 
     @property
     def s_per_100k(self) -> float:
@@ -134,6 +136,7 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
         emulator_cpu = cpu_seconds(served.pid) - emulator_before
     summary: dict[str, object] = {}
     phases: dict[str, float] = {}
+    phases_cpu: dict[str, float] = {}
     try:
         with (out / "audit.json").open(encoding="utf-8") as handle:
             head = _json_head(handle.read(1 << 20))
@@ -143,10 +146,13 @@ def measure(numbers: int, work: Path, concurrency: int) -> Figures:
             "findings": dict(head.get("summary") or {}).get("findings"),
         }
         phases = phases_of(head, wall)
+        phases_cpu = {
+            k: float(v) for k, v in dict(dict(head.get("run") or {}).get("phases_cpu") or {}).items()
+        }
     except (OSError, ValueError) as error:
         summary = {"error": str(error)}
     sizes = {name: (out / name).stat().st_size / 1e6 for name in REPORTS if (out / name).exists()}
-    return Figures(numbers, startup, wall, peak, code, summary, sizes, phases, cpu, emulator_cpu)
+    return Figures(numbers, startup, wall, peak, code, summary, sizes, phases, cpu, emulator_cpu, phases_cpu)
 
 
 def phases_of(head: dict[str, Any], wall: float) -> dict[str, float]:
@@ -158,25 +164,27 @@ def phases_of(head: dict[str, Any], wall: float) -> dict[str, float]:
     return phases
 
 
-def phase_table(results: list[Figures]) -> list[str]:
+def phase_table(results: list[Figures], cpu: bool = False) -> list[str]:
     """One line per phase: its seconds at each size, then its s-per-100k ratio to the smallest size.
 
-    A phase whose ratio grows with the size is the superlinear one.
+    A phase whose ratio grows with the size is the superlinear one. ``cpu``: the audit's own CPU
+    seconds in the phases that wait on the server, instead of wall seconds.
     """
-    measured = [f for f in results if f.phases]
+    measured = [f for f in results if (f.phases_cpu if cpu else f.phases)]
     if not measured:
         return []
-    names = list(dict.fromkeys(name for f in measured for name in f.phases))
+    of = {id(f): f.phases_cpu if cpu else f.phases for f in measured}
+    names = list(dict.fromkeys(name for f in measured for name in of[id(f)]))
     base = measured[0]
     sizes = " | ".join(f"{f.numbers:>9,} s" for f in measured)
     ratios = " | ".join(f"{f.numbers // 1000:>5}k ratio" for f in measured[1:])
     lines = [f"  {'phase':<13} | {sizes}" + (f" | {ratios}" if ratios else "")]
     for name in names:
-        seconds = [f.phases.get(name, 0.0) for f in measured]
-        first = base.phases.get(name, 0.0) / base.numbers
+        seconds = [of[id(f)].get(name, 0.0) for f in measured]
+        first = of[id(base)].get(name, 0.0) / base.numbers
         cells = " | ".join(f"{s:11.2f}" for s in seconds)
         ratio_cells = " | ".join(
-            f"{(f.phases.get(name, 0.0) / f.numbers) / first:11.2f}" if first > 0 else f"{'-':>11}"
+            f"{(of[id(f)].get(name, 0.0) / f.numbers) / first:11.2f}" if first > 0 else f"{'-':>11}"
             for f in measured[1:]
         )
         lines.append(f"  {name:<13} | {cells}" + (f" | {ratio_cells}" if ratio_cells else ""))
@@ -226,6 +234,13 @@ def main() -> None:
     table = phase_table(results)
     if table:
         print("\n  per phase (audit.json's run.phases; ratio: its s per 100k over the smallest size's)")
+        print("\n".join(table))
+    table = phase_table(results, cpu=True)
+    if table:
+        print(
+            "\n  the audit's own CPU in the phases that wait on the server (run.phases_cpu; the rest of "
+            "their wall time is the emulator answering)"
+        )
         print("\n".join(table))
     print(
         "\n  report sizes (MB): "

@@ -33,6 +33,9 @@ def test_a_run_records_each_phase_in_audit_json(tmp_path: Path, capsys: pytest.C
     assert all(isinstance(s, float | int) and s >= 0 for s in phases.values())
     # crawl .. history are parts of the run's duration (each rounded to the millisecond).
     assert sum(phases[name] for name in RUN_PHASES) <= run["duration_s"] + 0.01
+    # The audit's own CPU in the phases that wait on the server.
+    assert list(run["phases_cpu"]) == ["crawl", "graph"]
+    assert all(isinstance(s, float | int) and s >= 0 for s in run["phases_cpu"].values())
     # The existing keys stay where they were.
     assert {"target", "started_at", "duration_s", "rules", "policy", "crawl", "history"} <= set(run)
 
@@ -48,6 +51,7 @@ def test_a_document_without_phases_gets_none(tmp_path: Path) -> None:
     """A document built outside a timed run (a multi-account section, a merge, a test) stays as it was."""
     doc = document(tmp_path, [us_local(number="14155550101")])
     assert "phases" not in doc["run"]
+    assert "phases_cpu" not in doc["run"]
     write_all(doc, tmp_path / "out")
     assert "phases" not in json.loads((tmp_path / "out" / "audit.json").read_text())["run"]
 
@@ -66,3 +70,12 @@ def test_the_benchmark_prints_each_phase_ratio_to_the_smallest_size() -> None:
     assert crawl == ["crawl", "1.00", "10.00", "1.00"]  # linear
     assert rules == ["rules", "2.00", "30.00", "1.50"]  # superlinear: visible
     assert phase_table([Figures(1, 0.0, 1.0, 1.0, 0, {}, {})]) == []
+    cpu = phase_table([small, large], cpu=True)
+    assert cpu == []  # no phases_cpu given
+    small.phases_cpu, large.phases_cpu = {"graph": 0.5}, {"graph": 5.0}
+    assert [c.strip() for c in phase_table([small, large], cpu=True)[1].split("|")] == [
+        "graph",
+        "0.50",
+        "5.00",
+        "1.00",
+    ]
