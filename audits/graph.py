@@ -490,18 +490,22 @@ class _ResourceReader:
     async def crawl(self) -> None:
         """The list, page by page, while that is cheaper than reading the missing ids one by one."""
         objects, body = await self.page(0)
+        # The wanted ids no page has shown yet, kept page by page: counting them afresh from
+        # every wanted id on each page cost O(ids) per page, O(ids x pages) per list.
+        unseen = self.missing
         total = _total(body)
         offset = PAGE_SIZE
         more = _more(body, len(objects), PAGE_SIZE)
         while more and offset < PAGE_SIZE * MAX_PAGES:
             if self.wanted is not None:
-                missing = len(self.missing)
+                missing = len(unseen)
                 # Without a total, the pages left are unknown: stop once the pages read cost as
                 # much as reading the missing ids would.
                 pages_left = offset // PAGE_SIZE if total is None else -(-(total - offset) // PAGE_SIZE)
                 if missing == 0 or missing <= pages_left:
                     return
             objects, body = await self.page(offset)
+            unseen.difference_update(o[self.resource.id_key] for o in objects)
             offset += PAGE_SIZE
             more = _more(body, len(objects), PAGE_SIZE)
         if more:
