@@ -229,3 +229,20 @@ def test_audited_numbers_are_the_readable_in_scope_numbers_ascending_whatever_th
         outside_sa1 = AuditedNumbers(inventory, no_sa1, Output())
         assert list(outside_sa1) == ["14155550102", "14155550103", "18005550100"]
     assert store.unreadable() == 1
+
+
+def test_a_store_collected_on_another_thread_still_removes_its_file() -> None:
+    # sqlite3 refuses to close a connection from another thread; the finalizer must not
+    # raise there (an "Exception ignored" on stderr) and must still unlink the scratch file.
+    import gc
+    import threading
+
+    made: dict[str, RecordStore] = {}
+    thread = threading.Thread(target=lambda: made.setdefault("store", RecordStore()))
+    thread.start()
+    thread.join()
+    path = Path(made["store"].path)
+    assert path.exists()
+    del made["store"]
+    gc.collect()
+    assert not path.exists()
