@@ -19,6 +19,7 @@ seven-day default window would make a fixed demo depend on today's date.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -213,10 +214,17 @@ def _strip_expand(obj: Obj, expand: str | None) -> Obj:
 class ComplianceApi:
     """Handlers bound to the compliance store, authenticating through the Number API's rules."""
 
+    LIST_CACHE = 64
+
     def __init__(self, store: ComplianceStore, numbers: NumberApi) -> None:
         self.store = store
         self.numbers = numbers
         self.rules = _query_rules()
+        # The objects matching one list request's filters, per (account, operation, filters).
+        # The store is read-only once built, so an entry never goes stale. Without it every
+        # page copied and filtered the whole list: a list of n objects cost O(n^2 / limit), and
+        # at a million numbers (58,286 toll-free requests) the audit's graph reads waited 125 s.
+        self._matches: OrderedDict[tuple[Any, ...], list[Obj]] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"<ComplianceApi {self.store!r}>"
@@ -244,7 +252,7 @@ class ComplianceApi:
     ) -> Response:
         objects = graph.resource(operation.resource)
         if operation.kind == "list":
-            return self._list(operation, list(objects.values()), principal, query)
+            return self._list(operation, objects, principal, query)
         ident = path["id"]
         found = objects.get(ident)
         if found is None:
@@ -274,12 +282,22 @@ class ComplianceApi:
         )
 
     def _list(
-        self, operation: Operation, objects: list[Obj], principal: Principal, query: dict[str, Any]
+        self, operation: Operation, objects: Mapping[str, Obj], principal: Principal, query: dict[str, Any]
     ) -> Response:
         limit = int(query.get("limit", DEFAULT_LIMIT))
         offset = int(query.get("offset", 0))
         given = {name: str(query[name]) for name in operation.filters if name in query}
-        matching = [obj for obj in objects if all(operation.filters[n](obj, v) for n, v in given.items())]
+        key = (principal.main_auth_id, operation.operation_id, tuple(given.items()))
+        matching = self._matches.get(key)
+        if matching is None:
+            matching = [
+                obj for obj in objects.values() if all(operation.filters[n](obj, v) for n, v in given.items())
+            ]
+            self._matches[key] = matching
+            if len(self._matches) > self.LIST_CACHE:
+                self._matches.popitem(last=False)
+        else:
+            self._matches.move_to_end(key)
         total = len(matching)
         page = [_strip_expand(obj, query.get("expand")) for obj in matching[offset : offset + limit]]
         base = f"/v1/Account/{principal.auth_id}/{operation.path}"

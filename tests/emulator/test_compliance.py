@@ -311,6 +311,23 @@ def test_pages_filters_and_expand(demo_app: Starlette) -> None:
     assert "documents" not in one.json()["compliance"]
 
 
+def test_list_answers_follow_each_requests_filters_and_account_in_any_order(demo_app: Starlette) -> None:
+    # Matching lists are kept per (account, operation, filters) between pages; interleaved
+    # requests must each get their own, and another account never sees ours.
+    every = _read_all(demo_app, "tollfree_verifications")
+    for status in ("REJECTED", "UPDATE_REQUIRED", "REJECTED"):
+        chosen = _read_all(demo_app, "tollfree_verifications", status=status)
+        assert chosen == [v for v in every if v["status"] == status]
+        assert _read_all(demo_app, "tollfree_verifications") == every
+    other_id, other_token = demo_app.state.demo.other_account
+    theirs = AsgiClient(demo_app, auth=(other_id, other_token)).get(
+        f"/v1/Account/{other_id}/TollfreeVerification/", params={"limit": 20}
+    )
+    assert theirs.status_code == 200
+    ours = {v["uuid"] for v in every}
+    assert not ours & {v["uuid"] for v in theirs.json()["objects"]}
+
+
 def test_a_campaign_number_not_linked_is_404(demo_app: Starlette) -> None:
     graph = _graph(demo_app)
     campaign_id, links = next((c, links) for c, links in graph.campaign_numbers.items() if links)
