@@ -58,6 +58,21 @@ request they anchor on the grant plus the margin, and are only as safe as that m
 larger than the jitter between our clock and the server's: use ``slot()`` around the
 exchange wherever the answer's time is known.
 
+Measured
+--------
+``python -m benchmarks pacing`` (100,000 numbers: 5,005 requests; the emulator enforcing
+300 per 5 s as a sliding window, 50 ms latency counted before the limit; a quiet 2-core
+machine, two runs): 81.9 s both times, 1.045 of the burst-aware bound (78.4 s) and 1.013
+of the answer-anchored floor (80.9 s: the sliding-window bound plus each later window's
+latency and margin, the least a client safe at any latency can take); no 429, at most 300
+requests in any 5 s on the server's clock, request j never less than W + 57 ms after
+j - 300. The last request's chain started 0.63 s in (the opening burst, as fast as client
+and server CPU serve it) and each of its 16 windows cost W + 64 ms (median). Before this
+design the crawl took 90.7 s at a fixed 55.2/s; at its first version 82.7 to 83.0 s (a
+20 ms margin, the per-type totals asked after the last page, the emulator scanning for
+each of them). On a loaded machine the burst and the windows stretch: 82.3 to 82.8 s at
+load 2 to 3 (1.050 to 1.056).
+
 Retry pauses
 ------------
 A retried request takes a new slot (every attempt counts against the budget), after the
