@@ -285,6 +285,7 @@ def part_of(
         name,
         judged.output.text(judged.target.history_key),
         result.document(),
+        judged.evaluation.findings,
         judged.audited,
         policy.rules if settled is None else settled,
     )

@@ -25,10 +25,11 @@ merged audit INCOMPLETE, as the missing account would have made a single run.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,19 @@ from audits.model import Finding, Severity
 from audits.output import Output
 from audits.policy import NEVER
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
+from audits.spool import BATCH, FindingRows, FindingStore
 
-__all__ = ["Head", "MergeError", "NothingToMerge", "Part", "assemble", "merge", "read_document"]
+__all__ = [
+    "AuditFile",
+    "FleetFindings",
+    "Head",
+    "MergeError",
+    "NothingToMerge",
+    "Part",
+    "assemble",
+    "merge",
+    "read_document",
+]
 
 AUDIT_JSON = "audit.json"
 TREND_POINTS = 30
@@ -73,11 +85,15 @@ class Head:
 
 @dataclass
 class Part:
-    """One account's audit before history: its report section and its findings."""
+    """One account's audit before history: its report section and its findings (on disk).
+
+    ``section["audited_numbers"]`` lists the numbers every rule judged (what history needs,
+    kept in the document so that a merge can read it back).
+    """
 
     name: str
     section: dict[str, Any]
-    findings: list[dict[str, Any]]
+    findings: FindingStore
 
     @classmethod
     def from_account_document(
@@ -85,10 +101,12 @@ class Part:
         name: str,
         history_key: str,
         document: dict[str, Any],
+        findings: FindingStore,
         audited: Iterable[str],
         rules_settled: Sequence[str],
     ) -> Part:
-        """From a single account's audit document (AuditResult.document()) and what history needs."""
+        """From a single account's audit document (AuditResult.document()), its findings and
+        what history needs; the document's own ``findings`` (a stream of ``findings``) are not read."""
         section = {k: v for k, v in document.items() if k not in ("tool", "version", "findings", "resolved")}
         section["run"] = {k: v for k, v in document["run"].items() if k not in ("rules", "policy")}
         section = {
@@ -98,7 +116,7 @@ class Part:
             "rules_settled": list(rules_settled),
             "audited_numbers": list(audited),
         }
-        return cls(name, section, list(document["findings"]))
+        return cls(name, section, findings)
 
     @property
     def history_key(self) -> str:
@@ -131,34 +149,33 @@ def _finding(data: dict[str, Any]) -> Finding:
 def _record(
     parts: list[Part], head: Head, history_path: str | Path, notes: list[str]
 ) -> dict[str, tuple[HistoryDelta, list[TrendPoint]]]:
-    """Record every account in history, as its own target, at the run's one start time."""
+    """Record every account in history, as its own target, at the run's one start time.
+
+    Each part's findings are dated in their store (first_seen, age_days, new), in SQL.
+    """
     every_rule = [r["id"] for r in head.rules]
     try:
         recorded = {}
         with History(history_path) as history:
             for part in parts:
-                findings = [_finding(f) for f in part.findings]
                 delta = history.record(
                     part.history_key,
                     head.started_at,
-                    findings,
+                    part.findings,
                     part.section["audited_numbers"],
                     # Only rules that made every judgement they could on this account may
                     # resolve its earlier findings (a rule that could not run may not).
                     part.section.get("rules_settled", every_rule),
                     part.complete,
                 )
-                for data, finding in zip(part.findings, findings, strict=True):
-                    data["first_seen"] = finding.first_seen
-                    data["age_days"] = finding.age_days
-                    data["new"] = finding.new
                 recorded[part.name] = (delta, history.trend(part.history_key))
         return recorded
     except (sqlite3.Error, OSError) as error:
         notes.append(f"history not recorded in {history_path}: {error}")
         for part in parts:
-            for data in part.findings:
-                data.update(first_seen=None, age_days=0, new=True)
+            # Without history every finding is new, as a single run without history says.
+            with part.findings.connection as db:
+                db.execute("UPDATE findings SET first_seen = NULL, age_days = 0, new = 1")
         return {part.name: (HistoryDelta([], [], None), []) for part in parts}
 
 
@@ -223,18 +240,132 @@ def _stats(parts: list[Part]) -> dict[str, Any]:
     return total
 
 
-def _impact(findings: list[dict[str, Any]], head: Head) -> dict[str, Any]:
-    """What cannot work today across the fleet (audits.impact), per "account / subaccount"."""
-    from audits.impact import impact_summary
+def _in_fleet(account: str, findings: Iterable[Finding]) -> Iterator[Finding]:
+    """``findings`` of ``account`` with their subaccount named as the fleet's summaries name it."""
+    for finding in findings:
+        finding.subaccount = f"{account} / {finding.subaccount}"
+        yield finding
+
+
+def _impact(parts: list[Part], head: Head) -> dict[str, Any]:
+    """What cannot work today across the fleet (audits.impact), per "account / subaccount".
+
+    Fed account by account, each grouped by number, as the tally needs (ImpactTally): its
+    counts and actions are per subaccount, and every subaccount here names its account.
+    """
+    from audits.impact import ImpactTally
     from audits.rules import REGISTRY, rule_class
 
-    judged = []
-    for data in findings:
-        finding = _finding(data)
-        finding.subaccount = f"{data['account']} / {data['subaccount']}"
-        judged.append(finding)
-    rules = [rule_class(r["id"])() for r in head.rules if r["id"] in REGISTRY]
-    return impact_summary(judged, rules, head.started_at.date())
+    tally = ImpactTally(rule_class(r["id"])() for r in head.rules if r["id"] in REGISTRY)
+    for part in parts:
+        tally.add(_in_fleet(part.name, part.findings.select(order="number, id")))
+    return tally.summary(head.started_at.date())
+
+
+def _cleaned(store: FindingStore, output: Output) -> FindingStore:
+    """``store``, or a copy of it with every finding made safe by ``output`` if any needs it.
+
+    Each account's findings were made safe for its own credentials; a fleet's output masks
+    every account's, since one account's server could echo another's token. The check reads
+    the store batch by batch (Output.findings decides on a batch's text in one pass); the usual
+    store needs nothing and is not copied.
+    """
+    if not any(output.needs_cleaning(batch) for batch in _batches(store)):
+        return store
+    copy = FindingStore()
+    for batch in _batches(store):
+        output.findings(batch)
+        copy.extend(batch)
+    store.close()
+    return copy
+
+
+def _batches(findings: Iterable[Finding]) -> Iterator[list[Finding]]:
+    batch: list[Finding] = []
+    for finding in findings:
+        batch.append(finding)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Tally:
+    """The fleet's finding counts, from each account's store in SQL (nothing read whole)."""
+
+    rules: list[str]
+    fail_on: str
+
+    def __post_init__(self) -> None:
+        self.by_rule: dict[str, dict[str, int]] = {rule: {} for rule in self.rules}
+        self.by_subaccount: dict[str, dict[str, int]] = {}
+        self.by_account: dict[str, dict[str, int]] = {}
+        self.by_severity: Counter[str] = Counter()
+        self.findings = self.waived = self.new = self.counted = 0
+
+    def add(self, account: str, store: FindingStore) -> None:
+        by_account = self.by_account.setdefault(account, {})
+        floor = None if self.fail_on == NEVER else _RANK[self.fail_on]
+        # Worst first, so each count's severities are listed worst first, as in a single run.
+        for rule, subaccount, severity, waived, new, count in store.connection.execute(
+            "SELECT rule, subaccount, severity, waived, new, COUNT(*) FROM findings "
+            "GROUP BY rule, subaccount, severity, waived, new ORDER BY severity DESC, rule, subaccount"
+        ):
+            if waived:
+                self.waived += count
+                continue
+            label = Severity(severity).label
+            self.findings += count
+            self.new += count if new else 0
+            self.counted += count if floor is not None and severity >= floor else 0
+            self.by_severity[label] += count
+            for counts in (
+                self.by_rule.setdefault(rule, {}),
+                self.by_subaccount.setdefault(f"{account} / {subaccount}", {}),
+                by_account,
+            ):
+                counts[label] = counts.get(label, 0) + count
+
+
+class FleetFindings(FindingRows):
+    """The fleet document's ``findings``: every account's, tagged with it, in report order.
+
+    Streamed: each account's store is read in its report order (most severe first, then by
+    rule, number and key) and the streams are merged on (severity, rule, account, number,
+    key), so no pass holds more than a batch per account.
+    """
+
+    def __init__(self, parts: Sequence[Part]) -> None:
+        self.parts = [(part.name, part.findings) for part in parts]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return heapq.merge(*(_tagged(name, store) for name, store in self.parts), key=_report_key)
+
+    def __len__(self) -> int:
+        return sum(len(store) for _, store in self.parts)
+
+    def __bool__(self) -> bool:
+        return any(store for _, store in self.parts)
+
+    def __repr__(self) -> str:
+        return f"<FleetFindings {len(self)} in {len(self.parts)} account(s)>"
+
+
+def _tagged(account: str, store: FindingStore) -> Iterator[dict[str, Any]]:
+    for row in store.report_rows():
+        yield {"account": account, **row}
+
+
+def _report_key(finding: dict[str, Any]) -> tuple[int, str, str, str, str]:
+    return (
+        -_RANK[finding["severity"]],
+        finding["rule"],
+        finding["account"],
+        finding["number"],
+        finding.get("key", ""),
+    )
 
 
 def assemble(
@@ -247,13 +378,16 @@ def assemble(
     """The one audit document over ``parts``, each account recorded in ``history_path``.
 
     ``problems`` are INCOMPLETE reasons beyond the accounts' own (an account no input holds).
-    Everything passes through ``output`` before it reaches history or the document.
+    Everything passes through ``output`` before it reaches history or the document. The
+    findings stay in the parts' stores: the document's ``findings`` stream from them
+    (:class:`FleetFindings`) and every count is made in SQL, so a fleet of millions of
+    numbers is never held whole.
     """
     parts = sorted(parts, key=lambda p: p.name)
     for part in parts:
         # Each part is already masked for its own account; this masks every other account too.
-        cleaned = output.document({"section": part.section, "findings": part.findings})
-        part.section, part.findings = cleaned["section"], cleaned["findings"]
+        part.section = output.document(part.section)
+        part.findings = _cleaned(part.findings, output)
     notes: list[str] = []
     recorded = _record(parts, head, history_path, notes)
 
@@ -261,7 +395,7 @@ def assemble(
     for part in parts:
         delta, trend = recorded[part.name]
         section = part.section
-        section["summary"]["new"] = sum(1 for f in part.findings if f["new"] and not f["waived"])
+        section["summary"]["new"] = part.findings.count("new = 1 AND waived = 0")
         section["summary"]["resolved"] = len(delta.resolved)
         section["run"]["history"] = {"path": str(history_path), "previous_run": delta.previous_run}
         section["trend"] = [p.as_dict() for p in trend]
@@ -272,27 +406,16 @@ def assemble(
     reasons += [output.text(p) for p in problems]
     complete = all(p.complete for p in parts) and not problems
 
-    findings = [{"account": part.name, **f} for part in parts for f in part.findings]
-    findings.sort(
-        key=lambda f: (-_RANK[f["severity"]], f["rule"], f["account"], f["number"], f.get("key", ""))
-    )
-    unwaived = [f for f in findings if not f["waived"]]
     threshold = head.policy["threshold"]
-    fail_on = threshold["fail_on"]
-    counted = 0 if fail_on == NEVER else sum(1 for f in unwaived if _RANK[f["severity"]] >= _RANK[fail_on])
-    crossed = counted > threshold["max_findings"]
+    tally = _Tally([r["id"] for r in head.rules], threshold["fail_on"])
+    for part in parts:
+        tally.add(part.name, part.findings)
+    crossed = tally.counted > threshold["max_findings"]
     if not complete:
         status, exit_code = "INCOMPLETE", EXIT_INCOMPLETE
     else:
         status, exit_code = ("FAILED", EXIT_THRESHOLD) if crossed else ("PASSED", EXIT_OK)
 
-    by_rule: dict[str, Counter[str]] = {r["id"]: Counter() for r in head.rules}
-    by_subaccount: dict[str, Counter[str]] = {}
-    by_account: dict[str, Counter[str]] = {part.name: Counter() for part in parts}
-    for f in unwaived:
-        by_rule.setdefault(f["rule"], Counter())[f["severity"]] += 1
-        by_subaccount.setdefault(f"{f['account']} / {f['subaccount']}", Counter())[f["severity"]] += 1
-        by_account[f["account"]][f["severity"]] += 1
     resolved = sorted(
         ({"account": part.name, **r.as_dict()} for part in parts for r in recorded[part.name][0].resolved),
         key=lambda r: (r["account"], r["number"], r["rule"], r["key"]),
@@ -321,7 +444,7 @@ def assemble(
         "numbers_out_of_scope": sum(p.section["numbers_out_of_scope"] for p in parts),
         "total_count": None if None in totals else sum(totals),
         "exit_code": exit_code,
-        "threshold": {**threshold, "crossed": crossed, "counted": counted},
+        "threshold": {**threshold, "crossed": crossed, "counted": tally.counted},
         "run": {
             "target": {
                 "label": f"{len(names)} account(s): {', '.join(names)}",
@@ -336,64 +459,139 @@ def assemble(
             "history": {"path": str(history_path), "previous_run": max(previous, default=None)},
             **({"rules_not_run": {k: "; ".join(v) for k, v in not_run.items()}} if graph_read else {}),
         },
-        **({"impact": _impact(findings, head)} if any("impact" in p.section for p in parts) else {}),
+        **({"impact": _impact(parts, head)} if any("impact" in p.section for p in parts) else {}),
         "summary": {
-            "findings": len(unwaived),
-            "waived": len(findings) - len(unwaived),
-            "new": sum(1 for f in unwaived if f["new"]),
+            "findings": tally.findings,
+            "waived": tally.waived,
+            "new": tally.new,
             "resolved": len(resolved),
-            "by_severity": _by_severity(Counter(f["severity"] for f in unwaived)),
-            "by_rule": {rule: dict(counts) for rule, counts in by_rule.items()},
-            "by_subaccount": {sub: dict(counts) for sub, counts in sorted(by_subaccount.items())},
-            "by_account": {name: dict(counts) for name, counts in by_account.items()},
+            "by_severity": _by_severity(tally.by_severity),
+            "by_rule": tally.by_rule,
+            "by_subaccount": dict(sorted(tally.by_subaccount.items())),
+            "by_account": {name: tally.by_account.get(name, {}) for name in names},
         },
         "resolved": resolved,
         "trend": _trend([trend for _, trend in recorded.values()]),
         "accounts": [part.section for part in parts],
-        "findings": findings,
     }
-    return output.document(document)
+    # The findings were made safe as they were stored (and above, for every account).
+    return {**output.document(document), "findings": FleetFindings(parts)}
 
 
 # ---------------------------------------------------------------- merge
 
 
-def read_document(path: str | Path) -> tuple[str, dict[str, Any]]:
-    """``(where, document)`` from a report directory (or an audit.json named directly)."""
-    path = Path(path)
-    file = path / AUDIT_JSON if path.is_dir() else path
-    where = str(file)
-    if not file.is_file():
-        raise MergeError(f"{path} holds no {AUDIT_JSON}: give the report directory each account's job wrote")
+FINDINGS_OPEN = ' "findings": ['
+"""The line audit.json's finding lines follow (audits.report.json_report: the head, then one per line)."""
+
+
+class AuditFile:
+    """One input's audit.json: its head (everything but the findings) read whole, its findings streamed.
+
+    audit.json as this tool writes it has the findings last, one per line, after a line of
+    their own (``FINDINGS_OPEN``): a merge reads them one at a time into each account's store
+    and never holds a job's findings whole. A file in any other layout (reformatted by a
+    tool, say) is read whole instead, which costs the memory of its findings.
+    """
+
+    def __init__(self, where: str, head: dict[str, Any], whole: list[Any] | None) -> None:
+        self.where, self.head, self._whole = where, head, whole
+
+    @classmethod
+    def read(cls, path: str | Path) -> AuditFile:
+        """The head of the audit.json in ``path`` (a report directory, or the file itself)."""
+        path = Path(path)
+        file = path / AUDIT_JSON if path.is_dir() else path
+        where = str(file)
+        if not file.is_file():
+            raise MergeError(
+                f"{path} holds no {AUDIT_JSON}: give the report directory each account's job wrote"
+            )
+        try:
+            head = _streamable_head(file)
+            if head is not None:
+                return cls(where, head, None)
+            with file.open(encoding="utf-8") as handle:
+                document = json.load(handle)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise MergeError(f"{where} cannot be read as an audit document: {error}") from None
+        if not isinstance(document, dict):
+            raise MergeError(f"{where} is not an audit document (not a JSON object)")
+        findings = document.pop("findings", [])
+        if not isinstance(findings, list):
+            raise MergeError(f"{where}: its findings are not a list")
+        return cls(where, document, findings)
+
+    def findings(self) -> Iterator[Any]:
+        """Each finding as the file holds it, read one line at a time."""
+        if self._whole is not None:
+            yield from self._whole
+            return
+        read = 0
+        try:
+            with open(self.where, encoding="utf-8") as handle:
+                opening = next((line for line in handle if line.startswith(FINDINGS_OPEN)), "")
+                if opening.rstrip() == FINDINGS_OPEN + "]":
+                    return
+                if not opening:
+                    raise MergeError(f"{self.where} changed while it was merged: it has no findings now")
+                for line in handle:
+                    text = line.strip()
+                    if text == "]":
+                        return
+                    read += 1
+                    yield json.loads(text.removesuffix(","))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise MergeError(f"{self.where}: finding {read} cannot be read: {error}") from None
+        raise MergeError(
+            f"{self.where} ends inside its findings (after finding {read}): the job's audit.json is "
+            "cut short; rerun that job"
+        )
+
+    @property
+    def stopped(self) -> bool:
+        """An audit that stopped before it had a document (audits.report.write_stopped)."""
+        return "run" not in self.head and self.head.get("status") == "INCOMPLETE"
+
+    def __repr__(self) -> str:
+        return f"<AuditFile {self.where}{' (read whole)' if self._whole is not None else ''}>"
+
+
+def _streamable_head(file: Path) -> dict[str, Any] | None:
+    """The document without its findings, if ``file`` has this tool's layout; else None."""
+    lines: list[str] = []
+    with file.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith(FINDINGS_OPEN) and line.rstrip() in (FINDINGS_OPEN, FINDINGS_OPEN + "]"):
+                break
+            lines.append(line)
+        else:
+            return None
+    text = "".join(lines).rstrip()
     try:
-        with file.open(encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise MergeError(f"{where} cannot be read as an audit document: {error}") from None
-    if not isinstance(document, dict):
-        raise MergeError(f"{where} is not an audit document (not a JSON object)")
-    return where, document
+        head = json.loads(text.removesuffix(",") + "\n}" if text != "{" else "{}")
+    except json.JSONDecodeError:
+        return None
+    return head if isinstance(head, dict) else None
 
 
-def _stopped(document: dict[str, Any]) -> bool:
-    """An audit that stopped before it had a document (audits.report.write_stopped)."""
-    return "run" not in document and document.get("status") == "INCOMPLETE"
+def read_document(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """``(where, document)`` from a report directory (or an audit.json named directly), findings
+    and all: for a reader that wants the whole document (a merge streams them: :class:`AuditFile`)."""
+    file = AuditFile.read(path)
+    return file.where, {**file.head, "findings": list(file.findings())}
 
 
-def _parts(where: str, document: dict[str, Any]) -> list[Part]:
-    """The per-account parts of a multi-account document, as :func:`assemble` was given them."""
+def _parts(file: AuditFile) -> list[Part]:
+    """The per-account parts of a multi-account document, as :func:`assemble` was given them,
+    their stores still empty (:func:`_load_findings` fills them)."""
+    where, document = file.where, file.head
     sections = document.get("accounts")
     if not isinstance(sections, list) or "run" not in document:
         raise MergeError(
             f"{where} is a single-target audit (no per-account sections): run each fanned-out job "
             "with --accounts FILE --account NAME so its audit.json can be merged"
         )
-    by_account: dict[str, list[dict[str, Any]]] = {}
-    for finding in document.get("findings", []):
-        account = finding.get("account") if isinstance(finding, dict) else None
-        if not isinstance(account, str):
-            raise MergeError(f"{where}: a finding names no account; it was not written by --accounts")
-        by_account.setdefault(account, []).append({k: v for k, v in finding.items() if k != "account"})
     parts = []
     required = ("name", "history_key", "audited_numbers", "complete", "summary", "run", "incomplete_reasons")
     for section in sections:
@@ -402,12 +600,33 @@ def _parts(where: str, document: dict[str, Any]) -> list[Part]:
                 f"{where}: an account section lacks {', '.join(required)}; written by another version?"
             )
         section = {k: v for k, v in section.items() if k != "trend"}
-        parts.append(Part(section["name"], section, by_account.pop(section["name"], [])))
-    if by_account:
-        raise MergeError(
-            f"{where}: findings of account(s) {', '.join(sorted(by_account))} that have no section"
-        )
+        parts.append(Part(section["name"], section, FindingStore()))
     return parts
+
+
+def _load_findings(file: AuditFile, parts: dict[str, Part]) -> None:
+    """Each of ``file``'s findings into its account's store, a batch at a time."""
+    pending: dict[str, list[Finding]] = {name: [] for name in parts}
+    for position, data in enumerate(file.findings(), 1):
+        account = data.get("account") if isinstance(data, dict) else None
+        if not isinstance(account, str):
+            raise MergeError(f"{file.where}: a finding names no account; it was not written by --accounts")
+        if account not in parts:
+            raise MergeError(f"{file.where}: findings of account {account} that has no section")
+        try:
+            finding = _finding(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MergeError(
+                f"{file.where}: finding {position} is not a finding ({type(error).__name__}: {error}); "
+                "written by another version?"
+            ) from None
+        batch = pending[account]
+        batch.append(finding)
+        if len(batch) >= BATCH:
+            parts[account].findings.extend(batch)
+            batch.clear()
+    for account, batch in pending.items():
+        parts[account].findings.extend(batch)
 
 
 def _same(documents: list[tuple[str, dict[str, Any]]], what: str, get: Any) -> Any:
@@ -437,20 +656,21 @@ def merge(
     if not inputs:
         raise MergeError("nothing to merge: give the report directories of the accounts' jobs")
     output = output or Output()
-    documents: list[tuple[str, dict[str, Any]]] = []
+    files: list[AuditFile] = []
     problems: list[str] = []
     seen_files: set[Path] = set()
     for path in inputs:
-        where, document = read_document(path)
-        resolved = Path(where).resolve()
+        file = AuditFile.read(path)
+        resolved = Path(file.where).resolve()
         if resolved in seen_files:
-            raise MergeError(f"{where} is given twice")
+            raise MergeError(f"{file.where} is given twice")
         seen_files.add(resolved)
-        if _stopped(document):
-            reasons = document.get("incomplete_reasons") or ["no reason recorded"]
-            problems += [f"{where}: the audit stopped before it judged any number: {r}" for r in reasons]
+        if file.stopped:
+            reasons = file.head.get("incomplete_reasons") or ["no reason recorded"]
+            problems += [f"{file.where}: the audit stopped before it judged any number: {r}" for r in reasons]
             continue
-        documents.append((where, document))
+        files.append(file)
+    documents = [(file.where, file.head) for file in files]
     if not documents:
         raise NothingToMerge([output.text(p) for p in problems])
     tool = _same(documents, "tools", lambda d: (d.get("tool"), d.get("version")))
@@ -465,8 +685,12 @@ def merge(
     parts: list[Part] = []
     names: dict[str, str] = {}
     keys: dict[str, tuple[str, str]] = {}
-    for where, document in documents:
-        for part in _parts(where, document):
+    by_file: list[tuple[AuditFile, dict[str, Part]]] = []
+    for file in files:
+        where = file.where
+        mine: dict[str, Part] = {}
+        by_file.append((file, mine))
+        for part in _parts(file):
             if part.name in names:
                 raise MergeError(
                     f"account {part.name} is in both {names[part.name]} and {where}: each account is "
@@ -481,6 +705,7 @@ def merge(
             names[part.name] = where
             keys[part.history_key] = (part.name, where)
             parts.append(part)
+            mine[part.name] = part
     if expected is not None:
         unexpected = sorted(set(names) - set(expected))
         if unexpected:
@@ -503,4 +728,7 @@ def merge(
         started_at=min(starts),
         duration_s=max(float(d["run"].get("duration_s", 0.0)) for _, d in documents),
     )
+    # The findings last, once every input is known to belong in one audit.
+    for file, mine in by_file:
+        _load_findings(file, mine)
     return assemble(parts, head, history_path, output, problems)

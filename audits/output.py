@@ -111,14 +111,19 @@ class Output:
             return True
         return bool(_UNSAFE.search(blob) or _UNSAFE_ESCAPED.search(blob) or self._may_hold_secret(blob))
 
+    def needs_cleaning(self, findings: Iterable[Finding]) -> bool:
+        """Whether :meth:`findings` would change any of ``findings`` (decided in one pass)."""
+        return self._needs_cleaning(
+            [
+                [f.number, f.subaccount, f.message, f.key, f.country, f.number_type, f.waiver, f.details]
+                for f in findings
+            ]
+        )
+
     def findings(self, findings: Iterable[Finding]) -> None:
         """Make every finding's text safe, in place, before it is stored or reported."""
         findings = list(findings)
-        texts = [
-            [f.number, f.subaccount, f.message, f.key, f.country, f.number_type, f.waiver, f.details]
-            for f in findings
-        ]
-        if not self._needs_cleaning(texts):
+        if not self.needs_cleaning(findings):
             return
         for f in findings:
             f.number = self.text(f.number)
