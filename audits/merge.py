@@ -94,6 +94,8 @@ class Part:
     name: str
     section: dict[str, Any]
     findings: FindingStore
+    safe: bool = False
+    """Whether ``findings`` were made safe by the fleet's output already (a merge does as it reads)."""
 
     @classmethod
     def from_account_document(
@@ -240,42 +242,69 @@ def _stats(parts: list[Part]) -> dict[str, Any]:
     return total
 
 
-def _in_fleet(account: str, findings: Iterable[Finding]) -> Iterator[Finding]:
-    """``findings`` of ``account`` with their subaccount named as the fleet's summaries name it."""
-    for finding in findings:
-        finding.subaccount = f"{account} / {finding.subaccount}"
-        yield finding
-
-
 def _impact(parts: list[Part], head: Head) -> dict[str, Any]:
     """What cannot work today across the fleet (audits.impact), per "account / subaccount".
 
-    Fed account by account, each grouped by number, as the tally needs (ImpactTally): its
-    counts and actions are per subaccount, and every subaccount here names its account.
+    Made from the accounts' own impact sections, not from their findings again: every count
+    there is per subaccount, so the fleet's subaccounts are the accounts' renamed, its totals
+    their sums, and its most urgent actions are among each account's most urgent listed
+    (each account lists its first ACTIONS_LISTED in the same order of urgency). Actions as
+    urgent as each other keep their account's order, accounts by name.
     """
-    from audits.impact import ImpactTally
-    from audits.rules import REGISTRY, rule_class
+    from audits.impact import ACTIONS_LISTED
 
-    tally = ImpactTally(rule_class(r["id"])() for r in head.rules if r["id"] in REGISTRY)
+    totals: Counter[str] = Counter()
+    subaccounts: list[dict[str, Any]] = []
+    actions: list[tuple[tuple[float, int, int, str], str, int, dict[str, Any]]] = []
     for part in parts:
-        tally.add(_in_fleet(part.name, part.findings.select(order="number, id")))
-    return tally.summary(head.started_at.date())
+        impact = part.section.get("impact") or {}
+        totals.update(impact.get("totals") or {})
+        for sub in impact.get("subaccounts") or []:
+            subaccounts.append({**sub, "subaccount": f"{part.name} / {sub['subaccount']}"})
+        for position, action in enumerate(impact.get("actions") or []):
+            days = action.get("days_left")
+            urgency = (
+                float(days) if isinstance(days, int) else float("inf"),
+                -_RANK.get(action.get("severity"), 0),
+                -int(action.get("numbers") or 0),
+                f"{action.get('rule')} {action.get('id')}",
+            )
+            renamed = {**action, "subaccount": f"{part.name} / {action['subaccount']}"}
+            actions.append((urgency, part.name, position, renamed))
+    subaccounts.sort(key=lambda s: s["subaccount"])
+    subaccounts.sort(key=lambda s: -s["cannot_send_sms"]["numbers"] - s["calls_without_identity"]["numbers"])
+    actions.sort(key=lambda a: a[:3])
+    listed = [action for *_, action in actions[:ACTIONS_LISTED]]
+    return {
+        "as_of": head.started_at.date().isoformat(),
+        "totals": {
+            key: totals[key]
+            for key in ("cannot_send_sms", "calls_without_identity", "needs_human", "overdue")
+        },
+        "subaccounts": subaccounts,
+        "actions": listed,
+        "actions_not_listed": max(0, totals["needs_human"] - len(listed)),
+    }
 
 
 def _cleaned(store: FindingStore, output: Output) -> FindingStore:
     """``store``, or a copy of it with every finding made safe by ``output`` if any needs it.
 
-    Each account's findings were made safe for its own credentials; a fleet's output masks
-    every account's, since one account's server could echo another's token. The check reads
-    the store batch by batch (Output.findings decides on a batch's text in one pass); the usual
-    store needs nothing and is not copied.
+    Each account's findings were made safe for its own credentials (unsafe characters
+    replaced, its token masked); a fleet's output masks every account's, since one account's
+    server could echo another's token. The check reads the stored text as it is (no finding
+    decoded); the usual store holds no spelling of any credential and is not copied.
     """
-    if not any(output.needs_cleaning(batch) for batch in _batches(store)):
+    cursor = store.connection.execute("SELECT rule, number, key, subaccount, data FROM findings")
+    while batch := cursor.fetchmany(BATCH):
+        if output.may_hold_secret("\n".join("\n".join(row) for row in batch)):
+            break
+    else:
         return store
     copy = FindingStore()
-    for batch in _batches(store):
-        output.findings(batch)
-        copy.extend(batch)
+    for findings in _batches(store):
+        output.findings(findings)
+        copy.extend(findings)
     store.close()
     return copy
 
@@ -387,7 +416,8 @@ def assemble(
     for part in parts:
         # Each part is already masked for its own account; this masks every other account too.
         part.section = output.document(part.section)
-        part.findings = _cleaned(part.findings, output)
+        if not part.safe:
+            part.findings = _cleaned(part.findings, output)
     notes: list[str] = []
     recorded = _record(parts, head, history_path, notes)
 
@@ -604,8 +634,9 @@ def _parts(file: AuditFile) -> list[Part]:
     return parts
 
 
-def _load_findings(file: AuditFile, parts: dict[str, Part]) -> None:
-    """Each of ``file``'s findings into its account's store, a batch at a time."""
+def _load_findings(file: AuditFile, parts: dict[str, Part], output: Output) -> None:
+    """Each of ``file``'s findings into its account's store, a batch at a time, made safe by
+    ``output`` (the merge's, masking every account's credentials) before it is stored."""
     pending: dict[str, list[Finding]] = {name: [] for name in parts}
     for position, data in enumerate(file.findings(), 1):
         account = data.get("account") if isinstance(data, dict) else None
@@ -623,10 +654,14 @@ def _load_findings(file: AuditFile, parts: dict[str, Part]) -> None:
         batch = pending[account]
         batch.append(finding)
         if len(batch) >= BATCH:
+            output.findings(batch)
             parts[account].findings.extend(batch)
             batch.clear()
     for account, batch in pending.items():
+        output.findings(batch)
         parts[account].findings.extend(batch)
+    for part in parts.values():
+        part.safe = True
 
 
 def _same(documents: list[tuple[str, dict[str, Any]]], what: str, get: Any) -> Any:
@@ -730,5 +765,5 @@ def merge(
     )
     # The findings last, once every input is known to belong in one audit.
     for file, mine in by_file:
-        _load_findings(file, mine)
+        _load_findings(file, mine, output)
     return assemble(parts, head, history_path, output, problems)

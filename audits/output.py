@@ -54,6 +54,7 @@ class Output:
         self._escapable_secret = any(
             json.dumps(part, ensure_ascii=False)[1:-1] != part for pair in self._pairs for part in pair
         )
+        self._non_ascii_secret = any(not part.isascii() for pair in self._pairs for part in pair)
 
     def with_credentials(self, auth_id: str | None, token: str | None) -> Output:
         """This output also masking ``token`` (and base64 of ``auth_id:token``)."""
@@ -74,6 +75,16 @@ class Output:
         if self._may_hold_secret(text):
             text = self._redactor(text)
         return text
+
+    def may_hold_secret(self, text: str) -> bool:
+        """Whether ``text`` could hold a spelling of a credential or a URL password; False is certain.
+
+        ``text`` may be JSON written with ASCII escapes (a store's rows): a credential that
+        JSON would escape, or one outside ASCII, is always suspected.
+        """
+        if self._escapable_secret or self._non_ascii_secret:
+            return True
+        return self._may_hold_secret(text)
 
     def _may_hold_secret(self, text: str) -> bool:
         """False only when the redactor would change nothing (no spelling, no URL password)."""

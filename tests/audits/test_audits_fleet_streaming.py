@@ -212,3 +212,69 @@ def test_an_audit_json_cut_short_is_refused_with_where_it_ends(tmp_path: Path) -
     ours.write_text("".join(lines[: head_lines + 2]) + '  {"number": \n')
     with pytest.raises(MergeError, match="finding 2 cannot be read"):
         list(AuditFile.read(ours).findings())
+
+
+def _action(sub: str, rule: str, days: int | None, numbers: int, ident: str) -> dict[str, Any]:
+    return {
+        "subaccount": sub,
+        "rule": rule,
+        "severity": "high",
+        "object": "campaign",
+        "id": ident,
+        "status": "EXPIRED",
+        "action": "do it",
+        "deadline": None,
+        "days_left": days,
+        "numbers": numbers,
+        "sample": [],
+    }
+
+
+def _impact(actions: list[dict[str, Any]], listed: int, sms: int) -> dict[str, Any]:
+    count = {"numbers": sms, "sample": []}
+    return {
+        "as_of": "2026-12-03",
+        "totals": {
+            "cannot_send_sms": sms,
+            "calls_without_identity": 0,
+            "needs_human": listed,
+            "overdue": sum(1 for a in actions if a["days_left"] is not None and a["days_left"] < 0),
+        },
+        "subaccounts": [
+            {
+                "subaccount": "",
+                "cannot_send_sms": {"numbers": sms, "10dlc": count, "tollfree": {"numbers": 0, "sample": []}},
+                "calls_without_identity": {"numbers": 0, "sample": []},
+                "needs_human": listed,
+                "next_deadline": None,
+            }
+        ],
+        "actions": actions,
+        "actions_not_listed": listed - len(actions),
+    }
+
+
+def test_the_fleets_impact_is_its_accounts_impact_renamed_summed_and_merged_by_urgency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("audits.impact.ACTIONS_LISTED", 3)
+    alpha, beta = part("alpha", list(FINDINGS_A)), part("beta", list(FINDINGS_B))
+    # Each account lists its most urgent first, at most 3; alpha holds 5 actions in all.
+    alpha.section["impact"] = _impact(
+        [_action("", "r", -2, 1, "C1"), _action("", "r", 5, 9, "C2"), _action("", "r", 5, 1, "C3")], 5, 10
+    )
+    beta.section["impact"] = _impact([_action("", "r", 0, 1, "C9"), _action("", "r", 5, 1, "C3")], 2, 30)
+    impact = assemble([alpha, beta], head(), tmp_path / "history.sqlite", Output())["impact"]
+    assert [(a["subaccount"], a["id"], a["days_left"]) for a in impact["actions"]] == [
+        ("alpha / ", "C1", -2),
+        ("beta / ", "C9", 0),
+        ("alpha / ", "C2", 5),  # more numbers wait on it than on the C3s
+    ]
+    assert impact["actions_not_listed"] == 4
+    assert impact["totals"] == {
+        "cannot_send_sms": 40,
+        "calls_without_identity": 0,
+        "needs_human": 7,
+        "overdue": 1,
+    }
+    assert [s["subaccount"] for s in impact["subaccounts"]] == ["beta / ", "alpha / "]  # most numbers first

@@ -18,7 +18,9 @@ import pytest
 from audits.cli import main
 from audits.report import write_stopped
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE
+from openapi.redaction import forms
 from tests.audits.fleet import NAMES, Fleet, audit, fleet_fixture, load
+from tests.audits.test_audits_cli import every_output
 
 __all__ = ["fleet_fixture"]  # the fixture, used by name
 
@@ -206,3 +208,29 @@ def test_inconsistent_inputs_are_refused_and_the_message_says_why(
         capsys.readouterr()
         assert merge(*inputs, "--out", tmp_path / "refused") == EXIT_USAGE, message
         assert message in capsys.readouterr().err
+
+
+def test_a_merge_masks_every_accounts_token_and_unsafe_text_in_what_it_reads(
+    fleet: Fleet, tmp_path: Path, parts: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A job's audit.json that quotes another account's token and a terminal escape (a hostile
+    # server's text, or a tampered artifact): the merge makes each finding safe as it reads it.
+    alpha, beta, gamma = parts
+    gamma_id, gamma_token = fleet.env["GAMMA_ID"], fleet.env["GAMMA_TOKEN"]
+
+    def quoting(d: dict[str, Any]) -> None:
+        d["findings"][0]["message"] = f"status was {gamma_token} \x1b[2J"
+
+    tampered = _edited(beta, tmp_path / "tampered", quoting)
+    out = tmp_path / "merged"
+    assert merge(alpha, tampered, gamma, "--accounts", fleet.file, "--out", out) == EXIT_THRESHOLD
+    printed = capsys.readouterr()
+    text = every_output(out, printed.out, printed.err)
+    with sqlite3.connect(out / "audit-history.sqlite") as db:
+        text += json.dumps(db.execute("SELECT * FROM open_findings").fetchall())
+    for spelling in forms(gamma_token, gamma_id):
+        assert spelling.lower() not in text.lower()
+    # (The history file is binary: only the reports and the console are text.)
+    assert not any("\x1b" in (out / name).read_text() for name in ("audit.json", "audit.csv", "audit.html"))
+    assert "\x1b" not in printed.out + printed.err
+    assert "status was ***" in text
