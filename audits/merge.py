@@ -27,7 +27,11 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
+import os
+import re
 import sqlite3
+import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,7 +43,7 @@ from audits.model import Finding, Severity
 from audits.output import Output
 from audits.policy import NEVER
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
-from audits.spool import BATCH, FindingRows, FindingStore
+from audits.spool import BATCH, FindingRows, FindingStore, scratch_directory
 
 __all__ = [
     "AuditFile",
@@ -47,6 +51,7 @@ __all__ = [
     "Head",
     "MergeError",
     "NothingToMerge",
+    "NumberList",
     "Part",
     "assemble",
     "merge",
@@ -83,12 +88,75 @@ class Head:
     duration_s: float
 
 
+class NumberList:
+    """A list of numbers on disk (a section's ``audited_numbers``): re-iterable, sized, equal to
+    the list it stands for, written to audit.json item by item (a JsonStream), never held whole.
+
+    One line of JSON per number in a scratch file, removed when the list is collected.
+    """
+
+    def __init__(self) -> None:
+        handle, name = tempfile.mkstemp(prefix="audited-numbers-", suffix=".jsonl", dir=scratch_directory())
+        os.close(handle)
+        self.path = Path(name)
+        self._count = 0
+        self._finalizer = weakref.finalize(self, self.path.unlink, True)
+
+    @classmethod
+    def of(cls, numbers: Iterable[str]) -> NumberList:
+        made = cls()
+        made.write(_encode(number) + "\n" for number in numbers)
+        return made
+
+    def write(self, lines: Iterable[str]) -> None:
+        """Append ``lines``, each one number's JSON text and a newline."""
+        with self.path.open("a", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(line)
+                self._count += 1
+
+    def json_items(self) -> Iterator[str]:
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield line.rstrip("\n")
+
+    def __iter__(self) -> Iterator[str]:
+        return (json.loads(item) for item in self.json_items())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def cleaned(self, output: Output) -> NumberList:
+        """This list, or a copy with every number made safe by ``output`` if any needs it."""
+        with self.path.open(encoding="utf-8") as handle:
+            while chunk := handle.read(1 << 20):
+                if output.may_hold_secret(chunk) or _UNSAFE_JSON.search(chunk):
+                    return NumberList.of(output.text(number) for number in self)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NumberList | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<NumberList {self._count} numbers>"
+
+
+_encode = json.JSONEncoder(ensure_ascii=True).encode
+_UNSAFE_JSON = re.compile(r"\\u(00[0-1]|00[89]|007f|d[89a-f]|fff[ef])", re.IGNORECASE)
+"""An escaped character the Output would replace (a control character or a lone surrogate):
+the list was written with ASCII escapes, so these are the only spellings they can have."""
+
+
 @dataclass
 class Part:
     """One account's audit before history: its report section and its findings (on disk).
 
     ``section["audited_numbers"]`` lists the numbers every rule judged (what history needs,
-    kept in the document so that a merge can read it back).
+    kept in the document so that a merge can read it back), a :class:`NumberList` on disk.
     """
 
     name: str
@@ -116,7 +184,7 @@ class Part:
             "history_key": history_key,
             **section,
             "rules_settled": list(rules_settled),
-            "audited_numbers": list(audited),
+            "audited_numbers": NumberList.of(audited),
         }
         return cls(name, section, findings)
 
@@ -416,6 +484,10 @@ def assemble(
     for part in parts:
         # Each part is already masked for its own account; this masks every other account too.
         part.section = output.document(part.section)
+        audited = part.section["audited_numbers"]
+        part.section["audited_numbers"] = (
+            audited.cleaned(output) if isinstance(audited, NumberList) else [output.text(n) for n in audited]
+        )
         if not part.safe:
             part.findings = _cleaned(part.findings, output)
     notes: list[str] = []
@@ -587,14 +659,36 @@ class AuditFile:
         return f"<AuditFile {self.where}{' (read whole)' if self._whole is not None else ''}>"
 
 
+_AUDITED_OPEN = re.compile(r'( *)"audited_numbers": \[\n')
+_PLACEHOLDER = "\x00audited-numbers-"
+"""What a section's number list stands as in the parsed head until it is put back (NUL never
+survives the Output, so no text in a document can mimic it)."""
+
+
 def _streamable_head(file: Path) -> dict[str, Any] | None:
-    """The document without its findings, if ``file`` has this tool's layout; else None."""
+    """The document without its findings, if ``file`` has this tool's layout; else None.
+
+    Each section's ``audited_numbers`` (a line per number, as :func:`_write_head` lays them
+    out) is read into a :class:`NumberList` as it goes, not into the head's text.
+    """
     lines: list[str] = []
+    lists: list[NumberList] = []
     with file.open(encoding="utf-8") as handle:
         for line in handle:
             if line.startswith(FINDINGS_OPEN) and line.rstrip() in (FINDINGS_OPEN, FINDINGS_OPEN + "]"):
                 break
-            lines.append(line)
+            opening = _AUDITED_OPEN.fullmatch(line)
+            if opening is None:
+                lines.append(line)
+                continue
+            indent = opening.group(1)
+            numbers = NumberList()
+            closing = _read_numbers(handle, indent, numbers)
+            if closing is None:
+                return None
+            lists.append(numbers)
+            placeholder = json.dumps(f"{_PLACEHOLDER}{len(lists) - 1}")
+            lines.append(f'{indent}"audited_numbers": {placeholder}{closing}\n')
         else:
             return None
     text = "".join(lines).rstrip()
@@ -602,7 +696,37 @@ def _streamable_head(file: Path) -> dict[str, Any] | None:
         head = json.loads(text.removesuffix(",") + "\n}" if text != "{" else "{}")
     except json.JSONDecodeError:
         return None
-    return head if isinstance(head, dict) else None
+    if not isinstance(head, dict):
+        return None
+    sections = head.get("accounts")
+    for section in sections if isinstance(sections, list) else []:
+        value = section.get("audited_numbers") if isinstance(section, dict) else None
+        if isinstance(value, str) and value.startswith(_PLACEHOLDER):
+            index = value.removeprefix(_PLACEHOLDER)
+            if not index.isdigit() or int(index) >= len(lists):
+                return None  # not what this tool wrote: read whole, and refused there
+            section["audited_numbers"] = lists[int(index)]
+    return head
+
+
+def _read_numbers(handle: Iterable[str], indent: str, numbers: NumberList) -> str | None:
+    """A number list's lines up to its closing bracket into ``numbers``; what follows the bracket
+    (``,`` or nothing), or None if the lines are not such a list."""
+    item_indent, end = indent + " ", indent + "]"
+    batch: list[str] = []
+    for line in handle:
+        text = line.rstrip("\n")
+        if text in (end, end + ","):
+            numbers.write(batch)
+            return text[len(end) :]
+        item = text.removesuffix(",")
+        if not (item.startswith(item_indent + '"') and item.endswith('"')):
+            return None
+        batch.append(item[len(item_indent) :] + "\n")
+        if len(batch) >= BATCH:
+            numbers.write(batch)
+            batch.clear()
+    return None
 
 
 def read_document(path: str | Path) -> tuple[str, dict[str, Any]]:
@@ -629,6 +753,8 @@ def _parts(file: AuditFile) -> list[Part]:
             raise MergeError(
                 f"{where}: an account section lacks {', '.join(required)}; written by another version?"
             )
+        if not isinstance(section["audited_numbers"], list | NumberList):
+            raise MergeError(f"{where}: account {section['name']}'s audited_numbers is not a list")
         section = {k: v for k, v in section.items() if k != "trend"}
         parts.append(Part(section["name"], section, FindingStore()))
     return parts

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from audits.merge import AuditFile, FleetFindings, Head, MergeError, Part, assemble
+from audits.merge import AuditFile, FleetFindings, Head, MergeError, NumberList, Part, assemble
 from audits.model import Finding, Severity
 from audits.output import Output
 from audits.policy import Policy
@@ -278,3 +278,45 @@ def test_the_fleets_impact_is_its_accounts_impact_renamed_summed_and_merged_by_u
         "overdue": 1,
     }
     assert [s["subaccount"] for s in impact["subaccounts"]] == ["beta / ", "alpha / "]  # most numbers first
+
+
+def test_audited_numbers_are_written_and_read_back_as_a_stream_in_the_lists_own_layout(
+    tmp_path: Path,
+) -> None:
+    numbers = ["+14155550100", "+14155550101", 'odd "quoted" \\ ]']
+    streamed = {
+        "status": "FAILED",
+        "run": {"started_at": "x"},
+        "accounts": [
+            {"name": "alpha", "audited_numbers": NumberList.of(numbers), "after": [1]},
+            {"name": "beta", "audited_numbers": NumberList.of([])},
+        ],
+        "findings": _rows(),
+    }
+    as_lists = {
+        **streamed,
+        "accounts": [
+            {"name": "alpha", "audited_numbers": numbers, "after": [1]},
+            {"name": "beta", "audited_numbers": []},
+        ],
+    }
+    write_json(streamed, tmp_path / "streamed.json")
+    write_json(as_lists, tmp_path / "lists.json")
+    # Byte for byte what json.dumps(indent=1) writes for the lists.
+    assert (tmp_path / "streamed.json").read_text() == (tmp_path / "lists.json").read_text()
+    read = AuditFile.read(tmp_path / "streamed.json")
+    alpha, beta = read.head["accounts"]
+    assert isinstance(alpha["audited_numbers"], NumberList)
+    assert alpha["audited_numbers"] == numbers
+    assert len(alpha["audited_numbers"]) == 3
+    assert beta["audited_numbers"] == []
+    assert alpha["after"] == [1]
+    assert list(read.findings()) == _rows()
+
+
+def test_a_number_list_is_masked_only_when_it_needs_it() -> None:
+    clean = NumberList.of(["+14155550100", "+14155550101"])
+    assert clean.cleaned(Output([TOKEN_A, TOKEN_B])) is clean
+    dirty = NumberList.of(["+14155550100", f"+1{TOKEN_B[1]}", "bell\x07"])
+    cleaned = dirty.cleaned(Output([TOKEN_A, TOKEN_B]))
+    assert cleaned == ["+14155550100", "+1***", "bell\ufffd"]
