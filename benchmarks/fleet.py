@@ -19,14 +19,24 @@ counters, as the test of merge does): ``merge equals --accounts: yes``.
 
 Before (commit 85521ba; 2 accounts of 100,000): one account 118 MB, ``--accounts`` 940 MB:
 every finding of every account was held as a dict (twice while it was masked), sorted, and
-copied again for the impact summary. After: the findings stay in each account's store on
-disk; the fleet's counts are made in SQL; its findings stream to the reports merged from
-the accounts' stores in report order; a merge reads each input's findings one line at a
-time into its account's store. Measured (this session, load about 2):
+copied again for the impact summary; a merge read each audit.json whole. After: the findings
+stay in each account's store on disk; the fleet's counts are made in SQL; its impact summary
+is its accounts' impact sections merged (not their findings read again); its findings stream
+to the reports merged from the accounts' stores in report order; each account's audited
+numbers are a file (merge.NumberList) that audit.json writes item by item; a merge reads
+each input's findings and audited numbers one line at a time into files of their own.
+Measured (commit c993038, load about 2.4 from other work on the machine):
 
-    run                               numbers   seconds   peak MB   findings
-    one account                       100,000      29.8       118
-    2 accounts, --accounts            200,000      68.2       155
+    run                            |   numbers | seconds | peak MB | findings | exit
+    one account                    |   100,000 |    17.4 |     118 |  103,602 | 1
+    2 accounts, --accounts         |   200,000 |    33.2 |     129 |  207,264 | 1
+    fan-out job account1           |   100,000 |    23.8 |     108 |  103,602 | 1
+    fan-out job account2           |   100,000 |    28.8 |     107 |  103,662 | 1
+    merge of the jobs              |   200,000 |    12.6 |     103 |  207,264 | 1
+    merge equals --accounts: yes
+
+and one account of 300,000 (``FLEET_BENCH_ACCOUNTS=1 FLEET_BENCH_NUMBERS=300000``): alone
+56.7 s and 149 MB, through ``--accounts`` 65.9 s and 130 MB, its merge 17.8 s and 94 MB.
 
 Environment: FLEET_BENCH_NUMBERS (numbers per account), FLEET_BENCH_ACCOUNTS (how many).
 """
