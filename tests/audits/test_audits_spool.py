@@ -86,6 +86,31 @@ def test_a_listing_counts_distinct_numbers_and_duplicates() -> None:
     assert "3" not in tollfree
 
 
+def test_a_crawls_pages_are_read_back_whole_across_commits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record store commits every BATCH rows, not per page: what was written and not yet
+    committed is read back all the same, and duplicates are counted across the boundary."""
+    from audits import spool
+
+    monkeypatch.setattr(spool, "BATCH", 5)
+    store = RecordStore()
+    listed = store.listing()
+    numbers = [f"1415555{i:04d}" for i in range(12)]
+    for start in range(0, 12, 3):  # pages of three: a commit falls inside the third page's rows
+        page = [us_local(number=n) for n in numbers[start : start + 3]]
+        assert listed.add_page(r.number for r in page) == 0
+        store.put(page)
+        assert len(store) == start + 3  # uncommitted rows are counted
+        assert numbers[start + 2] in store
+        assert numbers[start + 2] in listed
+    assert listed.add_page([numbers[0], numbers[11], "14155559999"]) == 2  # read again: duplicates
+    store.put([us_local(number=numbers[11], sub_account="SA1")])  # replaced in place
+    assert list(store) == numbers
+    assert len(store) == 12
+    assert store[numbers[11]].subaccount == "SA1"
+    assert store.of_type("local") == 12
+    assert len(listed) == 13
+
+
 def test_history_of_a_store_equals_history_of_a_list(tmp_path: Path) -> None:
     """The SQL path (findings on disk) and the list path give the same dates, news and resolutions."""
     a = us_local(number="14155550101", tendlc_registration_status="UNREGISTERED")
