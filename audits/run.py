@@ -109,10 +109,11 @@ class AuditResult:
         db = store.connection
         by_rule: dict[str, dict[str, int]] = {r.id: {} for r in self.evaluation.rules}
         by_subaccount: dict[str, dict[str, int]] = {}
-        # Severity labels in the order a Counter met them: the most severe of the report first.
+        # Severity labels most severe first, as the report lists the findings (the order they
+        # were stored in depends on which page the crawl read first: not the same every night).
         query = (
             "SELECT {col}, severity, COUNT(*) FROM findings WHERE waived = 0 "
-            "GROUP BY {col}, severity ORDER BY MIN(id)"
+            "GROUP BY {col}, severity ORDER BY severity DESC, {col}"
         )
         for rule, severity, count in db.execute(query.format(col="rule")):
             by_rule.setdefault(rule, {})[Severity(severity).label] = count

@@ -209,3 +209,17 @@ def test_pacing_a_live_account_above_the_limit_is_warned_about(
     parsed = build_parser().parse_args(["--base-url", base_url, *args])
     _warn_if_impolite(parsed, AuditTarget("t", base_url, "MA" + "C" * 18, "tok", "t"))
     assert ("warning: pacing above Plivo's 300 requests per 5 s" in capsys.readouterr().err) is warned
+
+
+def test_every_count_lists_its_severities_worst_first_night_after_night(tmp_path: Path) -> None:
+    # Findings are stored in the order the crawl read the pages, which varies between runs;
+    # the counts in audit.json must not (a nightly diff of it shows only what changed).
+    rank = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+    for night in (1, 2):
+        out = tmp_path / f"night{night}"
+        main(["--out", str(out), "--numbers", "300", "--no-progress"])
+        summary = json.loads((out / "audit.json").read_text())["summary"]
+        counts = [*summary["by_rule"].values(), *summary["by_subaccount"].values()]
+        assert any(len(c) > 1 for c in counts)
+        for c in counts:
+            assert [rank[s] for s in c] == sorted((rank[s] for s in c), reverse=True), c
