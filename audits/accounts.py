@@ -278,6 +278,9 @@ def part_of(
         duration_s=judged.duration_s,
         history_path=str(history_path),
         output=judged.output,
+        # The account's own phases (crawl, graph, rules, impact): which account took the time.
+        phases=judged.phases,
+        phases_cpu=judged.phases_cpu,
     )
     # Rules that could not run (or not on every object) may not resolve earlier findings.
     settled = getattr(judged.evaluation, "rules_settled", None)
@@ -325,6 +328,7 @@ async def run_accounts_async(
     started = now or dt.datetime.now(dt.UTC)
     clock = time.monotonic()
     judged = await asyncio.gather(*(_judge(target, policy, crawl_options, started) for _, target in accounts))
+    judging = time.monotonic() - clock
     parts = [
         part_of(name, result, policy, started, history_path)
         for (name, _), result in zip(accounts, judged, strict=True)
@@ -338,6 +342,7 @@ async def run_accounts_async(
         policy=policy.describe(),
         started_at=started,
         duration_s=time.monotonic() - clock,
+        phases={"accounts": judging, "sections": time.monotonic() - clock - judging},
     )
     return assemble(parts, head, history_path, output)
 

@@ -31,10 +31,11 @@ import os
 import re
 import sqlite3
 import tempfile
+import time
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,9 @@ class Head:
     policy: dict[str, Any]
     started_at: dt.datetime
     duration_s: float
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds of what ran before the assembly: ``accounts`` (every account crawled and judged,
+    side by side) in a multi-account run, ``read`` (the inputs read) in a merge."""
 
 
 class NumberList:
@@ -480,6 +484,8 @@ def assemble(
     (:class:`FleetFindings`) and every count is made in SQL, so a fleet of millions of
     numbers is never held whole.
     """
+    clock = time.perf_counter()
+    phases = dict(head.phases)
     parts = sorted(parts, key=lambda p: p.name)
     for part in parts:
         # Each part is already masked for its own account; this masks every other account too.
@@ -490,8 +496,11 @@ def assemble(
         )
         if not part.safe:
             part.findings = _cleaned(part.findings, output)
+    phases["masking"] = time.perf_counter() - clock
     notes: list[str] = []
     recorded = _record(parts, head, history_path, notes)
+    phases["history"] = time.perf_counter() - clock - phases["masking"]
+    clock = time.perf_counter()
 
     reasons: list[str] = []
     for part in parts:
@@ -555,6 +564,8 @@ def assemble(
             },
             "started_at": head.started_at.isoformat(timespec="seconds"),
             "duration_s": round(head.duration_s, 3),
+            # Where the time went (the reports add their own when they are written).
+            "phases": {name: round(seconds, 3) for name, seconds in phases.items()},
             "rules": rules,
             "policy": head.policy,
             "crawl": {"stats": _stats(parts)},
@@ -576,6 +587,7 @@ def assemble(
         "trend": _trend([trend for _, trend in recorded.values()]),
         "accounts": [part.section for part in parts],
     }
+    document["run"]["phases"]["summary"] = round(time.perf_counter() - clock, 3)
     # The findings were made safe as they were stored (and above, for every account).
     return {**output.document(document), "findings": FleetFindings(parts)}
 
@@ -817,6 +829,7 @@ def merge(
     if not inputs:
         raise MergeError("nothing to merge: give the report directories of the accounts' jobs")
     output = output or Output()
+    clock = time.perf_counter()
     files: list[AuditFile] = []
     problems: list[str] = []
     seen_files: set[Path] = set()
@@ -879,6 +892,9 @@ def merge(
             for name in expected
             if name not in names
         ]
+    # The findings last, once every input is known to belong in one audit.
+    for file, mine in by_file:
+        _load_findings(file, mine, output)
     starts = [dt.datetime.fromisoformat(d["run"]["started_at"]) for _, d in documents]
     head = Head(
         tool=tool[0],
@@ -888,8 +904,6 @@ def merge(
         # The fleet's run started when its first job did; the jobs ran side by side.
         started_at=min(starts),
         duration_s=max(float(d["run"].get("duration_s", 0.0)) for _, d in documents),
+        phases={"read": time.perf_counter() - clock},
     )
-    # The findings last, once every input is known to belong in one audit.
-    for file, mine in by_file:
-        _load_findings(file, mine, output)
     return assemble(parts, head, history_path, output, problems)

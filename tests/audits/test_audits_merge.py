@@ -24,7 +24,17 @@ from tests.audits.test_audits_cli import every_output
 
 __all__ = ["fleet_fixture"]  # the fixture, used by name
 
-VOLATILE = {"started_at", "duration_s", "elapsed_s", "first_seen", "previous_run", "path", "peak_in_flight"}
+VOLATILE = {
+    "started_at",
+    "duration_s",
+    "elapsed_s",
+    "first_seen",
+    "previous_run",
+    "path",
+    "peak_in_flight",
+    "phases",
+    "phases_cpu",
+}
 """Times, durations and where the history file is: all that may differ between a run and a merge."""
 NETWORK = {"requests", "retries", "statuses", "pacer"}
 """How the network behaved during one crawl (a timeout retried on a loaded machine, the pacer's
