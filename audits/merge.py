@@ -15,6 +15,13 @@ section carries what history needs and the reports do not show: ``history_key`` 
 account's identity in history) and ``audited_numbers`` (the numbers every rule judged,
 the only ones whose open findings may resolve).
 
+Nothing is held whole, so a fleet fits in the memory one account's audit takes: each
+account's findings stay in its own store on disk (audits.spool), and its audited numbers
+in a :class:`NumberList`; history dates them in SQL, the fleet's counts are made in SQL,
+its impact summary is merged from the accounts' own, and the document's ``findings``
+stream from the stores merged in report order (:class:`FleetFindings`). A merge reads each
+audit.json a line at a time (:class:`AuditFile`) into such stores.
+
 Inputs that cannot be one audit are refused with a message naming the files: the same
 account twice (by name or by identity), different policies, rule sets or tool versions,
 a single-target document (no sections to merge). An input whose audit stopped before it
