@@ -24,6 +24,8 @@ def test_a_tiny_run_is_measured_from_the_audit_process(tmp_path: Path) -> None:
     assert figures.summary["status"] in ("PASSED", "FAILED")
     assert set(figures.report_mb) == set(REPORTS)
     assert figures.peak_mb > 0
+    # The machine's speed around the audit: a fixed piece of work's CPU seconds, never zero.
+    assert figures.machine_s > 0
 
 
 def test_the_head_of_audit_json_is_read_without_its_findings() -> None:
