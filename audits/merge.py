@@ -63,7 +63,6 @@ __all__ = [
     "Part",
     "assemble",
     "merge",
-    "read_document",
 ]
 
 AUDIT_JSON = "audit.json"
@@ -746,13 +745,6 @@ def _read_numbers(handle: Iterable[str], indent: str, numbers: NumberList) -> st
             numbers.write(batch)
             batch.clear()
     return None
-
-
-def read_document(path: str | Path) -> tuple[str, dict[str, Any]]:
-    """``(where, document)`` from a report directory (or an audit.json named directly), findings
-    and all: for a reader that wants the whole document (a merge streams them: :class:`AuditFile`)."""
-    file = AuditFile.read(path)
-    return file.where, {**file.head, "findings": list(file.findings())}
 
 
 def _parts(file: AuditFile) -> list[Part]:
