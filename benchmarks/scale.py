@@ -108,9 +108,75 @@ run's size (a larger heap for the garbage collector to walk, larger SQLite files
 cache) rather than one superlinear phase; not yet found. A quick try of a larger gen-0 GC
 threshold at 300,000 was inside the run-to-run noise (about 15% on this machine).
 
+Why "every phase 20-40% slower at a million" (next session, 15:45-16:40). Mostly the machine,
+not the audit. The same audit's CPU seconds move with the shared host's load, which
+``uptime`` inside this virtual machine does not show: 100,000 numbers took 24.8 to 26.6 s of
+CPU at 15:47, 15.9 and 16.4 s at 16:00, 20.6 and 20.8 s at 16:25-16:35, all at a load below
+1. A 1,000,000 run lasts three minutes, long enough to fall in a slow spell that a 100,000
+run does not share. The 1.27 above matches that: 194.7 s at a million then, 161.0 s for the
+same code at 16:00, 189-196 s at 16:30. Now the benchmark runs a fixed probe (dicts,
+strings, JSON and a sort in a fresh interpreter, about 1.5 s) before and after each size and
+prints ``CPU/probe ratio``. The probe read 1.46-1.50 s at 16:00 and 1.66-1.99 s at 16:30,
+so it catches the host's speed between sizes, though not a spell in the middle of a run.
+SCALE_BENCH_REPEAT=n goes round the sizes n times and keeps the least disturbed run of each.
+
+The same code (commit 3b38e21) on a quiet spell, rounds 100k, 1M, 100k, 1M
+(SCALE_BENCH_REPEAT=2; the second 1M shared the machine with another benchmark: 207.7 s wall,
+166.9 s CPU):
+
+    numbers    seconds  peak MB  s/100k  ratio   audit CPU s (ratio)  probe s (CPU/probe ratio)
+    100,000      17.0     119    16.96   1.00       15.9 (1.00)           1.46 (1.00)
+  1,000,000     169.1     257    16.91   1.00      161.0 (1.02)           1.48 (1.00)
+  phases per-100k ratio at 1,000,000: crawl 0.88, graph 0.96, rules 1.17, history 1.39,
+  summary 1.43, findings_read 1.11, audit.json 1.08, audit.csv 1.07.
+
+So the audit was linear in CPU (1.02). A little was still superlinear: the phases that
+write random keys into SQLite B-trees (history 1.39) and the garbage collector. Measured
+one at a time (CPU seconds):
+
+* Cyclic GC (gc.callbacks in the audit child): 100,000: gen0 1,000 collections 0.27 s, gen1
+  91 0.12 s, gen2 8 0.30 s. 1,000,000: gen0 8,262 1.52 s, gen1 751 0.66 s, gen2 62 4.42 s.
+  That is 0.7 and 6.6 s, 3-4% of the CPU at both sizes. Only the full collections grow
+  faster than the inventory (0.30 -> 0.44 s per 100k, about 1.4 s at a million, under 1%).
+  During the rules they come every second and take 40 to 147 ms as the run's live objects
+  grow. gc.freeze() after the imports: gen2 4.11 s instead of 4.42 s; the crawl's full
+  collections drop from 20 to 3 ms, the rules' stay the same. Not kept. gc.disable() at
+  100,000: no CPU saved (25.7 s against 24.8-26.6 s) and peak RSS 155 MB instead of 119 MB.
+  Rejected. The GC is not the cause.
+* SQLite page cache (microbenchmark of the record store: random 11-digit numbers, 20 to a
+  page, as the crawl writes them): 1.36 s per 100,000 at 100,000, 1.64-1.99 s at a million.
+  A 32 or 64 MB cache instead of 8 MB: 1.24 / 1.31 s against 1.37 s, within the noise,
+  and it costs RSS (+27 / +64 MB). The cache is not the cause. The cost was a commit per
+  page: 100,000 commits at a million numbers, each writing back every page it dirtied.
+  Committed every 2,000 rows instead (audits/spool.py ``RecordStore._write``): 0.93 s against
+  1.66 s at 100,000, 14.3 s against 17.9 s at a million (kept). History's upsert of the open
+  findings went in the store's order (random numbers) into the key index. In key order
+  (audits/history.py): 3.9 s against 5.7 s at a million, 0.25 s either way at 100,000 (kept).
+  The remaining superlinear part of the store's inserts is B-tree depth (1.43 / 0.93 per
+  100,000): about 5 s at a million, 3% of the audit.
+* Each fix saves 2 to 4 s at a million. That is less than the host's swing between two
+  runs (35 s), so the before/after below compares ratios, not seconds.
+
+After (this commit's code, 16:31, load 0.2 at the start; the probe says the host was in a
+slow spell throughout, 1.72-1.90 s against 1.46-1.50 s at 16:00):
+
+    numbers    seconds  peak MB  s/100k  ratio   audit CPU s (ratio)  probe s (CPU/probe ratio)
+    100,000      21.1     119    21.09   1.00       20.6 (1.00)           1.90 (1.00)
+    300,000      56.0     148    18.66   0.88       54.5 (0.88)           1.72 (0.97)
+  1,000,000     193.7     259    19.37   0.92      189.0 (0.92)           1.82 (0.96)
+  phases per-100k ratio at 300,000 / 1,000,000: crawl 0.90 / 0.91, graph 0.79 / 1.16, rules
+  0.92 / 0.93, history 1.04 / 0.89, summary 1.05 / 0.93, findings_read 0.91 / 0.97,
+  audit.json 0.86 / 1.02, audit.csv 0.90 / 0.99.
+
+An earlier run of the same code (16:24, probe 1.99 / 1.66 / 1.87 s) gave 21.2 / 57.7 / 199.7 s,
+ratios 0.91 and 0.94 (CPU/probe 1.10 and 1.01), 257 MB. Time is linear in the inventory up to
+a million (goal <= 1.10: met in all three runs this session). Peak RSS is 257-259 MB (goal
+<= 300 MB: met).
+
 Environment: SCALE_BENCH_SIZES (comma-separated, default 100000,300000,1000000),
-SCALE_BENCH_CONCURRENCY (crawler concurrency, default 20), SCALE_BENCH_PROFILE=1 to also
-run the smallest size under tracemalloc and print where the memory is at its peak.
+SCALE_BENCH_CONCURRENCY (crawler concurrency, default 20), SCALE_BENCH_REPEAT (rounds over the
+sizes, default 1; the least disturbed run of each size is tabled), SCALE_BENCH_PROFILE=1 to
+also run the smallest size under tracemalloc and print where the memory is at its peak.
 """
 
 from __future__ import annotations
