@@ -416,10 +416,7 @@ class _Tally:
         by_account = self.by_account.setdefault(account, {})
         floor = None if self.fail_on == NEVER else _RANK[self.fail_on]
         # Worst first, so each count's severities are listed worst first, as in a single run.
-        for rule, subaccount, severity, waived, new, count in store.connection.execute(
-            "SELECT rule, subaccount, severity, waived, new, COUNT(*) FROM findings "
-            "GROUP BY rule, subaccount, severity, waived, new ORDER BY severity DESC, rule, subaccount"
-        ):
+        for rule, subaccount, severity, waived, new, count in store.tally():
             if waived:
                 self.waived += count
                 continue

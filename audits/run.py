@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,24 +107,22 @@ class AuditResult:
         """
         clock = time.perf_counter()
         store = self.evaluation.findings
-        db = store.connection
         by_rule: dict[str, dict[str, int]] = {r.id: {} for r in self.evaluation.rules}
         by_subaccount: dict[str, dict[str, int]] = {}
-        # Severity labels most severe first, as the report lists the findings (the order they
-        # were stored in depends on which page the crawl read first: not the same every night).
-        query = (
-            "SELECT {col}, severity, COUNT(*) FROM findings WHERE waived = 0 "
-            "GROUP BY {col}, severity ORDER BY severity DESC, {col}"
-        )
-        for rule, severity, count in db.execute(query.format(col="rule")):
-            by_rule.setdefault(rule, {})[Severity(severity).label] = count
-        for sub, severity, count in db.execute(query.format(col="subaccount")):
-            by_subaccount.setdefault(sub, {})[Severity(severity).label] = count
-        unwaived = store.count("waived = 0")
-        severities = dict(
-            db.execute("SELECT severity, COUNT(*) FROM findings WHERE waived = 0 GROUP BY severity")
-        )
-        unwaived_new = store.count("new = 1 AND waived = 0")
+        severities: Counter[int] = Counter()
+        unwaived = unwaived_new = 0
+        # One scan for every count. Severity labels most severe first, as the report lists the
+        # findings (the order they were stored in depends on which page the crawl read first:
+        # not the same every night).
+        for rule, sub, severity, waived, new, count in store.tally():
+            if waived:
+                continue
+            label = Severity(severity).label
+            for counts in (by_rule.setdefault(rule, {}), by_subaccount.setdefault(sub, {})):
+                counts[label] = counts.get(label, 0) + count
+            severities[severity] += count
+            unwaived += count
+            unwaived_new += count if new else 0
         phases = (
             {name: round(seconds, 3) for name, seconds in self.phases.items()}
             | {"summary": round(time.perf_counter() - clock, 3)}

@@ -273,6 +273,17 @@ class FindingStore:
                     row["details"] = details
                 yield row
 
+    def tally(self) -> list[tuple[str, str, int, bool, bool, int]]:
+        """``(rule, subaccount, severity, waived, new, count)`` of every group of findings, in one
+        scan, most severe first: every count a report gives, without reading a finding."""
+        return [
+            (rule, subaccount, severity, bool(waived), bool(new), count)
+            for rule, subaccount, severity, waived, new, count in self._db.execute(
+                "SELECT rule, subaccount, severity, waived, new, COUNT(*) FROM findings "
+                "GROUP BY rule, subaccount, severity, waived, new ORDER BY severity DESC, rule, subaccount"
+            )
+        ]
+
     def count(self, where: str = "", params: tuple[Any, ...] = ()) -> int:
         row = self._db.execute(
             f"SELECT COUNT(*) FROM findings {'WHERE ' + where if where else ''}",  # noqa: S608
