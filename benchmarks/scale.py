@@ -181,7 +181,6 @@ also run the smallest size under tracemalloc and print where the memory is at it
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -191,6 +190,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audits.merge import AuditFile, MergeError
 from emulator.process import spawn
 
 ROOT = Path(__file__).parents[1]
@@ -318,8 +318,7 @@ def measure(numbers: int, work: Path, concurrency: int, run: int = 0) -> Figures
     phases: dict[str, float] = {}
     phases_cpu: dict[str, float] = {}
     try:
-        with (out / "audit.json").open(encoding="utf-8") as handle:
-            head = _json_head(handle.read(1 << 20))
+        head = AuditFile.read(out).head
         summary = {
             "status": head.get("status"),
             "numbers_audited": head.get("numbers_audited"),
@@ -329,7 +328,7 @@ def measure(numbers: int, work: Path, concurrency: int, run: int = 0) -> Figures
         phases_cpu = {
             k: float(v) for k, v in dict(dict(head.get("run") or {}).get("phases_cpu") or {}).items()
         }
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, MergeError) as error:
         summary = {"error": str(error)}
     sizes = {name: (out / name).stat().st_size / 1e6 for name in REPORTS if (out / name).exists()}
     return Figures(
@@ -371,14 +370,6 @@ def phase_table(results: list[Figures], cpu: bool = False) -> list[str]:
         )
         lines.append(f"  {name:<13} | {cells}" + (f" | {ratio_cells}" if ratio_cells else ""))
     return lines
-
-
-def _json_head(text: str) -> dict[str, Any]:
-    """The document before its findings (audit.json ends with them), without reading them all."""
-    cut = text.find(',\n "findings": [')
-    if cut < 0:
-        cut = text.find('\n "findings": [')
-    return dict(json.loads(text[:cut] + "\n}")) if cut >= 0 else dict(json.loads(text))
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scale import REPORTS, _json_head, measure
+from benchmarks.scale import REPORTS, measure
 
 pytestmark = pytest.mark.slow
 
@@ -26,10 +26,3 @@ def test_a_tiny_run_is_measured_from_the_audit_process(tmp_path: Path) -> None:
     assert figures.peak_mb > 0
     # The machine's speed around the audit: a fixed piece of work's CPU seconds, never zero.
     assert figures.machine_s > 0
-
-
-def test_the_head_of_audit_json_is_read_without_its_findings() -> None:
-    text = (
-        '{\n "status": "FAILED",\n "summary": {"findings": 2},\n "findings": [\n  {"number": "1"},\n  {"num'
-    )
-    assert _json_head(text) == {"status": "FAILED", "summary": {"findings": 2}}
