@@ -15,7 +15,8 @@ themselves, so the file can be committed next to the workflow that runs it::
 
 Every account is crawled concurrently with its own rate budget (its own crawl, so its own
 pacer, and Plivo counts 300 requests per 5 s per account): a throttled account slows only
-itself. One report covers them all (audits.merge.assemble): totals, one section per
+itself. At most ``--parallel-accounts`` (PARALLEL_ACCOUNTS) are crawled at once; the others
+wait for a turn. One report covers them all (audits.merge.assemble): totals, one section per
 account, every finding tagged with its account. An account that cannot be read (refused
 credentials, unreachable) makes the run INCOMPLETE with its reasons; the other accounts'
 findings are still reported. Every output masks every account's credentials.
@@ -51,6 +52,7 @@ from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, AuditTarget, AuditTargetE
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "PARALLEL_ACCOUNTS",
     "AccountSpec",
     "AccountsError",
     "credentials",
@@ -63,6 +65,11 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://api.plivo.com"
 """Plivo's API root, for an account that names no base_url."""
+PARALLEL_ACCOUNTS = 4
+"""Accounts crawled at the same time by default (``--parallel-accounts``). Each has its own rate
+budget, so more at once is faster, but each holds its crawl's connections (``--concurrency``
+each) and its share of one process's CPU: a fleet of hundreds must not open thousands of
+sockets at once."""
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 """An account name: also a CI matrix value and part of artifact names, so plain characters only."""
@@ -320,14 +327,22 @@ async def run_accounts_async(
     crawl_options: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
     output: Output | None = None,
+    parallel: int = PARALLEL_ACCOUNTS,
 ) -> dict[str, Any]:
-    """Audit every account concurrently; the one audit document (audit.json) covering them all.
+    """Audit every account concurrently, ``parallel`` at a time; the one audit document
+    (audit.json) covering them all.
 
     ``output`` masks the credentials of every account (and any other pair it was given).
     """
     started = now or dt.datetime.now(dt.UTC)
     clock = time.monotonic()
-    judged = await asyncio.gather(*(_judge(target, policy, crawl_options, started) for _, target in accounts))
+    slots = asyncio.Semaphore(parallel)
+
+    async def in_turn(target: AuditTarget) -> Judged:
+        async with slots:
+            return await _judge(target, policy, crawl_options, started)
+
+    judged = await asyncio.gather(*(in_turn(target) for _, target in accounts))
     judging = time.monotonic() - clock
     parts = [
         part_of(name, result, policy, started, history_path)
@@ -354,6 +369,9 @@ def run_accounts(
     crawl_options: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
     output: Output | None = None,
+    parallel: int = PARALLEL_ACCOUNTS,
 ) -> dict[str, Any]:
     """:func:`run_accounts_async` from synchronous code."""
-    return asyncio.run(run_accounts_async(accounts, policy, history_path, crawl_options, now, output))
+    return asyncio.run(
+        run_accounts_async(accounts, policy, history_path, crawl_options, now, output, parallel)
+    )

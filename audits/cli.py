@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from audits.accounts import AccountsError, credentials, load_accounts, run_accounts, select, targets
+from audits.accounts import (
+    PARALLEL_ACCOUNTS,
+    AccountsError,
+    credentials,
+    load_accounts,
+    run_accounts,
+    select,
+    targets,
+)
 from audits.inventory import CRAWL_DEADLINE_S, DEFAULT_RATE, MAX_NUMBERS
 from audits.merge import MergeError, NothingToMerge, merge
 from audits.output import Output
@@ -77,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME",
         help="with --accounts: audit only this account (repeatable); one per job when fanning out",
+    )
+    target.add_argument(
+        "--parallel-accounts",
+        type=_positive,
+        metavar="N",
+        help=f"with --accounts: accounts crawled at the same time at most, each on its own rate budget "
+        f"(default {PARALLEL_ACCOUNTS})",
     )
     target.add_argument(
         "--list-accounts",
@@ -366,7 +381,12 @@ def _main_accounts(args: argparse.Namespace, parser: argparse.ArgumentParser, ou
         for _, target in accounts:
             _warn_if_impolite(args, target, output, live=True)
         document = run_accounts(
-            accounts, policy, args.history or out / HISTORY_FILE, crawl_options(args), output=output
+            accounts,
+            policy,
+            args.history or out / HISTORY_FILE,
+            crawl_options(args),
+            output=output,
+            parallel=args.parallel_accounts or PARALLEL_ACCOUNTS,
         )
     except (AccountsError, PolicyError, AuditTargetError, ValueError) as error:
         output.error(f"plivo-number-audit: error: {output.text(error)}")
@@ -444,8 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     if args.accounts:
         return _main_accounts(args, parser, output)
-    if args.account or args.list_accounts:
-        parser.error("--account and --list-accounts need --accounts FILE")
+    if args.account or args.list_accounts or args.parallel_accounts is not None:
+        parser.error("--account, --list-accounts and --parallel-accounts need --accounts FILE")
     try:
         policy = load_policy(args.policy)
         out: Path = args.out

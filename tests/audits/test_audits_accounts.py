@@ -299,7 +299,12 @@ def test_account_without_accounts_is_a_usage_error(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit) as exit_info:
         main(["--account", "alpha"])
     assert exit_info.value.code == EXIT_USAGE
-    assert "--account and --list-accounts need --accounts FILE" in capsys.readouterr().err
+    assert (
+        "--account, --list-accounts and --parallel-accounts need --accounts FILE" in capsys.readouterr().err
+    )
+    with pytest.raises(SystemExit):
+        main(["--parallel-accounts", "2"])
+    assert "need --accounts FILE" in capsys.readouterr().err
 
 
 def test_token_shapes() -> None:
@@ -333,3 +338,28 @@ def test_two_fleet_runs_within_one_second_stay_two_points_of_the_trend() -> None
         (same, 2, 22),
         (same, 2, 33),
     ]
+
+
+@pytest.mark.parametrize(("parallel", "most"), [("1", 1), ("2", 2), (None, 3)])
+def test_at_most_parallel_accounts_are_crawled_at_once(
+    fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str | None, most: int
+) -> None:
+    import audits.accounts
+
+    judge = audits.accounts._judge
+    running, seen = [0], [0]
+
+    async def counted(*args: Any) -> Any:
+        running[0] += 1
+        seen[0] = max(seen[0], running[0])
+        try:
+            return await judge(*args)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(audits.accounts, "_judge", counted)
+    extra = ["--parallel-accounts", parallel] if parallel else []
+    out = tmp_path / "out"
+    assert audit("--accounts", str(fleet.file), "--out", str(out), *extra) == EXIT_THRESHOLD
+    assert seen[0] == most  # the default (4) lets all three run at once
+    assert [a["name"] for a in load(out)["accounts"]] == NAMES  # every account still audited
