@@ -59,22 +59,24 @@ from emulator.process import spawn
 
 ROOT = Path(__file__).parents[1]
 SEED = 7
-VOLATILE = {
-    "started_at",
-    "duration_s",
-    "elapsed_s",
-    "first_seen",
-    "previous_run",
-    "path",
-    "peak_in_flight",
-    "phases",
-    "phases_cpu",
-    "requests",
-    "retries",
-    "statuses",
-    "pacer",
-}
-"""What may differ between two crawls of the same accounts (times, the network, the history path)."""
+TIMES = frozenset(
+    {
+        "started_at",
+        "duration_s",
+        "elapsed_s",
+        "first_seen",
+        "previous_run",
+        "path",
+        "peak_in_flight",
+        "phases",
+        "phases_cpu",
+    }
+)
+"""Times, durations and where the history file is: all that may differ between a run and a merge."""
+NETWORK = frozenset({"requests", "retries", "statuses", "pacer"})
+"""How the network behaved during one crawl (a timeout retried on a loaded machine, the pacer's
+state when it was read): two crawls of the same accounts may differ in these."""
+VOLATILE = TIMES | NETWORK
 
 
 @dataclass

@@ -18,28 +18,17 @@ import pytest
 from audits.cli import main
 from audits.report import write_stopped
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE
+from benchmarks.fleet import NETWORK, TIMES
 from openapi.redaction import forms
 from tests.audits.fleet import NAMES, Fleet, audit, fleet_fixture, load
 from tests.audits.test_audits_cli import every_output
 
 __all__ = ["fleet_fixture"]  # the fixture, used by name
 
-VOLATILE = {
-    "started_at",
-    "duration_s",
-    "elapsed_s",
-    "first_seen",
-    "previous_run",
-    "path",
-    "peak_in_flight",
-    "phases",
-    "phases_cpu",
-}
+VOLATILE = TIMES
 """Times, durations and where the history file is: all that may differ between a run and a merge."""
-NETWORK = {"requests", "retries", "statuses", "pacer"}
-"""How the network behaved during one crawl (a timeout retried on a loaded machine, the pacer's
-state when it was read): the single run and the fan-out jobs are separate crawls, so these are
-compared as the merge's sums of its own parts instead (test below)."""
+# NETWORK: how the network behaved during one crawl. The single run and the fan-out jobs are
+# separate crawls, so these are compared as the merge's sums of its own parts instead (below).
 
 
 def normalised(value: Any) -> Any:
