@@ -73,9 +73,10 @@ TIMES = frozenset(
     }
 )
 """Times, durations and where the history file is: all that may differ between a run and a merge."""
-NETWORK = frozenset({"requests", "retries", "statuses", "pacer"})
+NETWORK = frozenset({"requests", "retries", "statuses", "pacer", "by_resource"})
 """How the network behaved during one crawl (a timeout retried on a loaded machine, the pacer's
-state when it was read): two crawls of the same accounts may differ in these."""
+state when it was read, the graph's requests per resource, every attempt counted): two crawls
+of the same accounts may differ in these."""
 VOLATILE = TIMES | NETWORK
 
 
