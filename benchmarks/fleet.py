@@ -8,7 +8,7 @@ each in a child process of its own whose peak RSS is its own ``ru_maxrss`` (wait
 emulators are processes of their own and not counted):
 
 * one account alone (``--base-url``), the baseline;
-* every account in one ``--accounts`` run;
+* every account in one ``--accounts`` run, and again with ``--parallel-accounts 1``;
 * every account's fan-out job (``--accounts FILE --account NAME``) one after the other, and
   ``python -m audits merge`` of their report directories;
 
@@ -37,6 +37,24 @@ Measured (commit c993038, load about 2.4 from other work on the machine):
 
 and one account of 300,000 (``FLEET_BENCH_ACCOUNTS=1 FLEET_BENCH_NUMBERS=300000``): alone
 56.7 s and 149 MB, through ``--accounts`` 65.9 s and 130 MB, its merge 17.8 s and 94 MB.
+
+A fleet of a million numbers, 4 accounts of 250,000 (``FLEET_BENCH_ACCOUNTS=4
+FLEET_BENCH_NUMBERS=250000``, the audit at 9c6c959, its jobs and merge at 3b26f29, which only
+added --parallel-accounts; from the fan-out jobs on, a CI run shared the
+machine, so their seconds are loaded):
+
+    run                            |   numbers | seconds | peak MB | findings | exit
+    one account                    |   250,000 |    48.9 |     141 |   258,854 | 1
+    4 accounts, --accounts         | 1,000,000 |   264.4 |     283 | 1,035,724 | 1
+    fan-out job account1..4        |   250,000 | 71 to 87 | 123-124 | ~259,000 | 1
+    merge of the jobs              | 1,000,000 |   146.3 |     123 | 1,035,724 | 1
+
+All four accounts were crawled at once (the default --parallel-accounts is 4): each crawl
+holds its own pages in flight, graph and impact tally, so the peak grows with the accounts
+crawled at the same time, not with the fleet's findings; the merge holds one account's
+worth. That run's first comparison said NO: one retried toll-free page (under the CI load)
+made an account's graph count 731 requests instead of 730, and every finding and every
+other figure was equal; requests per resource are the network's now (NETWORK).
 
 Environment: FLEET_BENCH_NUMBERS (numbers per account), FLEET_BENCH_ACCOUNTS (how many).
 """
@@ -202,6 +220,17 @@ def main() -> None:
             together,
             {},
         )
+        if count > 1:
+            # The same run with the accounts crawled one after the other: what --parallel-accounts
+            # trades (time for the memory of the crawls in flight at once).
+            in_turn = work / "one-at-a-time"
+            record(
+                f"{count} accounts, one at a time",
+                numbers * count,
+                ["--accounts", str(accounts), "--parallel-accounts", "1", "--out", str(in_turn), *quiet],
+                in_turn,
+                {},
+            )
         jobs = []
         for name in names:
             out = work / f"job-{name}"

@@ -26,6 +26,7 @@ def test_a_tiny_fleet_is_audited_together_fanned_out_and_merged(
     assert [row.split("|")[0].strip() for row in rows] == [
         "one account",
         "2 accounts, --accounts",
+        "2 accounts, one at a time",
         "fan-out job account1",
         "fan-out job account2",
         "merge of the jobs",
@@ -33,7 +34,7 @@ def test_a_tiny_fleet_is_audited_together_fanned_out_and_merged(
     # Judged whole (PASSED 0 or FAILED 1, never INCOMPLETE 3), and the fleet is the sum of its jobs.
     assert {row.split("|")[-1].strip() for row in rows} <= {"0", "1"}
     findings = [int(row.split("|")[4].replace(",", "")) for row in rows]
-    assert findings[1] == findings[2] + findings[3] == findings[4]
+    assert findings[1] == findings[2] == findings[3] + findings[4] == findings[5]
     assert "merge equals --accounts: yes" in printed
 
 
