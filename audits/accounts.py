@@ -48,6 +48,7 @@ from audits.output import Output
 from audits.policy import Policy
 from audits.progress import Progress
 from audits.run import TOOL, VERSION, AuditResult, Judged, judge_account
+from audits.spool import RecordStore
 from audits.target import AUTH_ID_ENV, AUTH_TOKEN_ENV, AuditTarget, AuditTargetError, live_target
 
 __all__ = [
@@ -338,16 +339,19 @@ async def run_accounts_async(
     clock = time.monotonic()
     slots = asyncio.Semaphore(parallel)
 
-    async def in_turn(target: AuditTarget) -> Judged:
+    async def in_turn(name: str, target: AuditTarget) -> Part:
         async with slots:
-            return await _judge(target, policy, crawl_options, started)
+            judged = await _judge(target, policy, crawl_options, started)
+        part = part_of(name, judged, policy, started, history_path)
+        # Only the part is kept: the account's records (and their cache) are not needed again.
+        records = judged.inventory.records
+        if isinstance(records, RecordStore):
+            records.close()
+        part.findings.connection.execute("PRAGMA shrink_memory")
+        return part
 
-    judged = await asyncio.gather(*(in_turn(target) for _, target in accounts))
+    parts = list(await asyncio.gather(*(in_turn(name, target) for name, target in accounts)))
     judging = time.monotonic() - clock
-    parts = [
-        part_of(name, result, policy, started, history_path)
-        for (name, _), result in zip(accounts, judged, strict=True)
-    ]
     if output is None:
         output = Output([(t.auth_id, t.auth_token) for _, t in accounts])
     head = Head(
@@ -357,7 +361,7 @@ async def run_accounts_async(
         policy=policy.describe(),
         started_at=started,
         duration_s=time.monotonic() - clock,
-        phases={"accounts": judging, "sections": time.monotonic() - clock - judging},
+        phases={"accounts": judging},
     )
     return assemble(parts, head, history_path, output)
 
