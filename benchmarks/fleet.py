@@ -39,22 +39,28 @@ and one account of 300,000 (``FLEET_BENCH_ACCOUNTS=1 FLEET_BENCH_NUMBERS=300000`
 56.7 s and 149 MB, through ``--accounts`` 65.9 s and 130 MB, its merge 17.8 s and 94 MB.
 
 A fleet of a million numbers, 4 accounts of 250,000 (``FLEET_BENCH_ACCOUNTS=4
-FLEET_BENCH_NUMBERS=250000``, the audit at 9c6c959, its jobs and merge at 3b26f29, which only
-added --parallel-accounts; from the fan-out jobs on, a CI run shared the
-machine, so their seconds are loaded):
+FLEET_BENCH_NUMBERS=250000``). The first run (the audit at 9c6c959; a CI run shared the
+machine from the fan-out jobs on) gave ``--accounts`` 281 MB with all four crawled at once and
+276 MB with ``--parallel-accounts 1``: one at a time held nearly as much, because every
+account's record store and its findings' page cache stayed open until the report. Each
+account's part is now made as soon as it is judged, its record store closed and the page
+cache released (commit 8aa9b7e; a CI run shared the machine throughout, so the seconds are
+loaded):
 
     run                            |   numbers | seconds | peak MB | findings | exit
-    one account                    |   250,000 |    48.9 |     141 |   258,854 | 1
-    4 accounts, --accounts         | 1,000,000 |   264.4 |     283 | 1,035,724 | 1
-    fan-out job account1..4        |   250,000 | 71 to 87 | 123-124 | ~259,000 | 1
-    merge of the jobs              | 1,000,000 |   146.3 |     123 | 1,035,724 | 1
+    one account                    |   250,000 |    60.7 |     141 |   258,854 | 1
+    4 accounts, --accounts         | 1,000,000 |   278.9 |     263 | 1,035,724 | 1
+    4 accounts, one at a time      | 1,000,000 |   286.0 |     141 | 1,035,724 | 1
+    fan-out job account1..4        |   250,000 | 54 to 81 |     122-123 | ~259,000 | 1
+    merge of the jobs              | 1,000,000 |    79.1 |     123 | 1,035,724 | 1
+    merge equals --accounts: yes
 
-All four accounts were crawled at once (the default --parallel-accounts is 4): each crawl
-holds its own pages in flight, graph and impact tally, so the peak grows with the accounts
-crawled at the same time, not with the fleet's findings; the merge holds one account's
-worth. That run's first comparison said NO: one retried toll-free page (under the CI load)
-made an account's graph count 731 requests instead of 730, and every finding and every
-other figure was equal; requests per resource are the network's now (NETWORK).
+So the peak grows with the accounts crawled at the same time (each holds its pages in flight,
+its compliance graph and its impact tally), not with the fleet: one at a time, a million
+numbers in four accounts take what one account of 250,000 takes. The first run's comparison
+had said NO: one retried toll-free page (under the CI load) made an account's graph count 731
+requests instead of 730, with every finding and every other figure equal; requests per
+resource are the network's now (NETWORK).
 
 Environment: FLEET_BENCH_NUMBERS (numbers per account), FLEET_BENCH_ACCOUNTS (how many).
 """
