@@ -50,6 +50,7 @@ from audits.history import History, HistoryDelta, TrendPoint
 from audits.model import Finding, Severity
 from audits.output import Output
 from audits.policy import NEVER
+from audits.report.json_report import FINDINGS_OPEN
 from audits.run import EXIT_INCOMPLETE, EXIT_OK, EXIT_THRESHOLD
 from audits.spool import BATCH, FindingRows, FindingStore, scratch_directory
 
@@ -137,10 +138,14 @@ class NumberList:
         return self._count
 
     def cleaned(self, output: Output) -> NumberList:
-        """This list, or a copy with every number made safe by ``output`` if any needs it."""
+        """This list, or a copy with every number made safe by ``output`` if any needs it.
+
+        Checked a batch of whole lines at a time: a spelling is never split between two checks.
+        """
         with self.path.open(encoding="utf-8") as handle:
-            while chunk := handle.read(1 << 20):
-                if output.may_hold_secret(chunk) or _UNSAFE_JSON.search(chunk):
+            while lines := handle.readlines(1 << 20):
+                text = "".join(lines)
+                if output.may_hold_secret(text) or _UNSAFE_JSON.search(text):
                     return NumberList.of(output.text(number) for number in self)
         return self
 
@@ -596,10 +601,6 @@ def assemble(
 
 
 # ---------------------------------------------------------------- merge
-
-
-FINDINGS_OPEN = ' "findings": ['
-"""The line audit.json's finding lines follow (audits.report.json_report: the head, then one per line)."""
 
 
 class AuditFile:

@@ -44,6 +44,8 @@ class JsonStream(Protocol):
         ...
 
 
+FINDINGS_OPEN = ' "findings": ['
+"""The line after the head: the findings follow one per line (what a merge reads them by)."""
 _STREAM = re.compile(r'"\\u0000json-stream-(\d+)"')
 
 
@@ -62,7 +64,7 @@ def _write_head(document: dict[str, Any], write: Callable[[str], object]) -> Non
 
     head = {key: value for key, value in document.items() if key != "findings"}
     text = json.dumps(head, indent=1, default=default)
-    text = text[: text.rindex("}")].rstrip() + (',\n "findings": [' if head else '\n "findings": [')
+    text = text[: text.rindex("}")].rstrip() + (",\n" if head else "\n") + FINDINGS_OPEN
     written = 0
     for match in _STREAM.finditer(text):
         write(text[written : match.start()])

@@ -320,3 +320,17 @@ def test_a_number_list_is_masked_only_when_it_needs_it() -> None:
     dirty = NumberList.of(["+14155550100", f"+1{TOKEN_B[1]}", "bell\x07"])
     cleaned = dirty.cleaned(Output([TOKEN_A, TOKEN_B]))
     assert cleaned == ["+14155550100", "+1***", "bell\ufffd"]
+
+
+def test_a_token_across_the_boundary_of_two_reads_is_still_masked() -> None:
+    # The list is checked a megabyte of lines at a time: a number that straddles the first
+    # megabyte must not fall between two checks.
+    filler = [f"+1{n:010d}" for n in range(((1 << 20) // 15) - 1)]  # 15 bytes a line
+    assert len(f'"{filler[0]}"\n') == 15
+    offset = 15 * len(filler)
+    dirty = f"+1{TOKEN_B[1]}"
+    assert offset < 1 << 20 < offset + len(dirty)
+    numbers = NumberList.of([*filler, dirty])
+    cleaned = numbers.cleaned(Output([TOKEN_A, TOKEN_B]))
+    assert cleaned is not numbers
+    assert list(cleaned)[-1] == "+1***"
